@@ -1,0 +1,60 @@
+"""One recipient's message: multipart/alternative (text, then HTML), UTF-8.
+
+``Message-ID`` is derived from the edition and the recipient, so the same
+edition to the same person always has the same id: a resend after a crash is
+recognisable as a duplicate by any server or client that looks. ``Date`` is
+the time of sending: it and nothing else differs between a dry run's ``.eml``
+and what the server receives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from urllib.parse import urlsplit
+
+from briefing.models import RenderedEmail
+
+
+def message_id(edition: str, recipient: str, sender: str) -> str:
+    digest = hashlib.sha256(f"{edition}\n{recipient.lower()}".encode()).hexdigest()[:20]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "briefing.invalid"
+    return f"<{edition}.{digest}@{domain}>"
+
+
+def list_id(title: str, site_url: str) -> str:
+    host = urlsplit(site_url).hostname or "briefing.invalid"
+    label = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-") or "briefing"
+    return f"{title} <{label}.{host}>"
+
+
+def build_message(
+    email: RenderedEmail,
+    *,
+    edition: str,
+    title: str,
+    site_url: str,
+    sender: str,
+    recipient: str,
+    unsubscribe_url: str,
+    unsubscribe_mailto: str,
+    date: datetime,
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = email.subject
+    message["From"] = sender
+    message["To"] = Address(addr_spec=recipient)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id(edition, recipient, sender)
+    message["List-Id"] = list_id(title, site_url)
+    targets = [f"<{unsubscribe_url}>"]
+    if unsubscribe_mailto:
+        targets.append(f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>")
+    message["List-Unsubscribe"] = ", ".join(targets)
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(email.text, charset="utf-8", cte="quoted-printable")
+    message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    return message

@@ -1,0 +1,68 @@
+"""The one error hierarchy of briefing.
+
+The library raises these; only ``briefing.cli`` turns them into messages and
+exit codes::
+
+    BriefingError
+    ├── ConfigError        settings file or key is wrong (exit code 2)
+    ├── SourceError        an article file or feed cannot be read or parsed
+    │   └── QuarantineError    ... and the item goes to quarantine with a reason
+    ├── StoreError         the SQLite store cannot be opened or is too new
+    ├── RenderError        templates missing or failing
+    └── DeliveryError      the mail server refused or cannot be reached
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BriefingError(Exception):
+    """Base class of every error briefing raises on purpose."""
+
+
+class ConfigError(BriefingError):
+    """A settings file is missing, unreadable, or has a wrong key or value.
+
+    The message names the file, the key, what was wrong and a valid example.
+    """
+
+    def __init__(self, file: Path | str, key: str, problem: str, example: str = "") -> None:
+        self.file = str(file)
+        self.key = key
+        self.problem = problem
+        self.example = example
+        where = f"{self.file}: [{key}]" if key else self.file
+        text = f"{where}: {problem}"
+        if example:
+            text += f"\n  for example: {example}"
+        super().__init__(text)
+
+
+class SourceError(BriefingError):
+    """An article file or a feed could not be read."""
+
+    def __init__(self, origin: str, reason: str) -> None:
+        self.origin = origin
+        self.reason = reason
+        super().__init__(f"{origin}: {reason}")
+
+
+class QuarantineError(SourceError):
+    """The item is unusable as it stands; it is quarantined with ``reason``."""
+
+
+class StoreError(BriefingError):
+    """The store cannot be opened, migrated or written."""
+
+
+class RenderError(BriefingError):
+    """A template is missing or failed to render."""
+
+
+class DeliveryError(BriefingError):
+    """Mail could not be handed to the server."""
+
+    def __init__(self, message: str, *, temporary: bool = True) -> None:
+        self.temporary = temporary
+        super().__init__(message)

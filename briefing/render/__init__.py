@@ -1,0 +1,1 @@
+"""Render: a Briefing -> email bodies, web archive pages and RSS/Atom feeds."""

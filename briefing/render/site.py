@@ -1,0 +1,124 @@
+"""Write the web archive, email previews and feeds under ``output.dir``.
+
+Layout::
+
+    out/index.html                 editions, newest first
+    out/<edition>/index.html       the web version of an edition
+    out/<edition>/email.html       the email exactly as sent (CSS inlined)
+    out/<edition>/email.txt        its plain-text alternative
+    out/articles/<id>.html         articles that have no web address of their own
+    out/feed.xml, out/atom.xml     RSS 2.0 and Atom, one item per edition
+
+Every path is built from validated edition keys and article ids and checked
+to stay inside ``out/``; files are written atomically (temp file + rename) so a
+web server never serves half a page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from jinja2 import Environment
+
+from briefing.errors import RenderError
+from briefing.models import Article, Briefing, RenderedEmail, Site
+from briefing.render.environment import format_period, render, source_numbers
+from briefing.render.feed import build_feed
+
+EDITION_KEY = re.compile(r"^\d{4}-W\d{2}$")
+ARTICLE_ID = re.compile(r"^[0-9a-f]{16}$")
+
+
+def article_page(site_url: str, article_id: str) -> str:
+    """Absolute URL of the archive page of an article with no link of its own."""
+    return f"{site_url}articles/{article_id}.html"
+
+
+def safe_path(root: Path, *parts: str) -> Path:
+    """``root``/parts, refusing anything that would land outside ``root``."""
+    base = root.resolve()
+    path = base.joinpath(*parts).resolve()
+    if not path.is_relative_to(base) or path == base:
+        raise RenderError(f"refusing to write {path}: outside {base}")
+    return path
+
+
+def write_file(path: Path, data: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_site(
+    root: Path,
+    env: Environment,
+    *,
+    title: str,
+    site_url: str,
+    editions: Sequence[Briefing],
+    current: Briefing,
+    email: RenderedEmail,
+    articles: Sequence[Article],
+    keep: int,
+) -> Site:
+    """Write every page for ``editions`` (newest first, ``current`` among them)."""
+    written: list[Path] = []
+    for briefing in editions:
+        written.append(write_file(_edition_path(root, briefing.edition.key, "index.html"), _edition_page(env, briefing)))
+    key = current.edition.key
+    written.append(write_file(_edition_path(root, key, "email.html"), email.html))
+    written.append(write_file(_edition_path(root, key, "email.txt"), email.text))
+    for article in articles:
+        if not article.url:
+            written.append(write_file(_article_path(root, article.id), _article_page(env, article, title)))
+    written.append(write_file(safe_path(root, "index.html"), _index_page(env, title, editions)))
+    feed_editions = list(editions[:keep])
+    for name in ("feed.xml", "atom.xml"):
+        generator = build_feed(title, site_url, feed_editions, lambda b: _feed_item(env, b), self_name=name)
+        document = generator.rss_str(pretty=True) if name == "feed.xml" else generator.atom_str(pretty=True)
+        written.append(write_file(safe_path(root, name), bytes(document)))
+    return Site(root=root, files=tuple(written))
+
+
+def _edition_path(root: Path, key: str, name: str) -> Path:
+    if not EDITION_KEY.match(key):
+        raise RenderError(f"bad edition key {key!r}")
+    return safe_path(root, key, name)
+
+
+def _article_path(root: Path, article_id: str) -> Path:
+    if not ARTICLE_ID.match(article_id):
+        raise RenderError(f"bad article id {article_id!r}")
+    return safe_path(root, "articles", f"{article_id}.html")
+
+
+def _edition_page(env: Environment, briefing: Briefing) -> str:
+    return render(env, "edition.html", title=briefing.title, root="../", briefing=briefing,
+                  period=format_period(briefing.edition), number=source_numbers(briefing))
+
+
+def _feed_item(env: Environment, briefing: Briefing) -> str:
+    return render(env, "feed_item.html", root=briefing.site_url, briefing=briefing,
+                  period=format_period(briefing.edition), number=source_numbers(briefing))
+
+
+def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> str:
+    periods = {b.edition.key: format_period(b.edition) for b in editions}
+    return render(env, "index.html", title=title, root="", editions=editions, periods=periods)
+
+
+def _article_page(env: Environment, article: Article, title: str) -> str:
+    paragraphs = [p for p in article.text.split("\n") if p.strip()]
+    return render(env, "article.html", title=title, root="../", article=article, paragraphs=paragraphs)

@@ -1,0 +1,375 @@
+"""Settings: declared once, loaded from TOML, validated at start-up.
+
+Every setting is a row of ``SETTINGS`` (section, key, default, help, parser),
+in the manner of Datasette's SETTINGS table. ``load_settings`` rejects unknown
+sections and keys, wrong types and bad values with one ``ConfigError`` that
+names the file, the key, what was wrong and a valid example. Relative paths
+resolve against the folder of the file that names them. Secrets never come
+from the file: the SMTP password is read from ``BRIEFING_SMTP_PASSWORD``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from email_validator import EmailNotValidError, validate_email
+
+from briefing import resources
+from briefing.errors import ConfigError
+
+CONFIG_ENV = "BRIEFING_CONFIG"
+PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    url: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SourcesSettings:
+    folders: tuple[Path, ...]
+    feeds: tuple[FeedSource, ...]
+    poll_minutes: int
+    max_file_bytes: int
+    max_feed_bytes: int
+    fetch_timeout: float
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: Path
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    dir: Path
+    site_url: str
+    templates: Path
+    keep_editions: int
+    max_email_bytes: int
+
+
+@dataclass(frozen=True)
+class BriefingSettings:
+    title: str
+    timezone: ZoneInfo
+    send_empty: bool
+    max_stories: int
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    day: str
+    time: time
+
+
+@dataclass(frozen=True)
+class EmailSettings:
+    sender: str
+    recipients: tuple[str, ...]
+    recipients_file: Path | None
+    unsubscribe_url: str
+    unsubscribe_mailto: str
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str
+    timeout: float
+    password: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    file: Path
+    sources: SourcesSettings
+    store: StoreSettings
+    output: OutputSettings
+    briefing: BriefingSettings
+    schedule: ScheduleSettings
+    email: EmailSettings
+    smtp: SmtpSettings
+
+
+# --- value parsers: (value, base folder) -> typed value, ValueError on bad input
+
+Parser = Callable[[Any, Path], Any]
+
+
+def _str(value: Any, base: Path) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _int_between(low: int, high: int) -> Parser:
+    def parse(value: Any, base: Path) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"expected a whole number, got {type(value).__name__}")
+        if not low <= value <= high:
+            raise ValueError(f"{value} is out of range {low}..{high}")
+        return value
+
+    return parse
+
+
+def _seconds(value: Any, base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError("expected a positive number of seconds")
+    return float(value)
+
+
+def _bool(value: Any, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _path(value: Any, base: Path) -> Path:
+    return (base / Path(_str(value, base)).expanduser()).resolve()
+
+
+def _optional_path(value: Any, base: Path) -> Path | None:
+    return _path(value, base) if _str(value, base) else None
+
+
+def _folders(value: Any, base: Path) -> tuple[Path, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of folder paths, got {type(value).__name__}")
+    return tuple(_path(item, base) for item in value)
+
+
+def _http_url(value: Any, base: Path) -> str:
+    url = _str(value, base).strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{url!r} is not an absolute http(s) URL")
+    return url
+
+
+def _optional_http_url(value: Any, base: Path) -> str:
+    return _http_url(value, base) if _str(value, base) else ""
+
+
+def _site_url(value: Any, base: Path) -> str:
+    url = _http_url(value, base)
+    return url if url.endswith("/") else url + "/"
+
+
+def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
+    if not isinstance(value, list):
+        raise ValueError("expected a list of URLs or {url = ..., name = ...} tables")
+    feeds = []
+    for item in value:
+        if isinstance(item, str):
+            url, name = _http_url(item, base), ""
+        elif isinstance(item, dict):
+            extra = set(item) - {"url", "name"}
+            if extra or "url" not in item:
+                raise ValueError(f"a feed table takes keys url and name, got {sorted(item)}")
+            url, name = _http_url(item["url"], base), _str(item.get("name", ""), base)
+        else:
+            raise ValueError(f"a feed is a URL string or a table, got {type(item).__name__}")
+        feeds.append(FeedSource(url=url, name=name or urlsplit(url).netloc))
+    return tuple(feeds)
+
+
+def _timezone(value: Any, base: Path) -> ZoneInfo:
+    name = _str(value, base)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA timezone name") from None
+
+
+def _day(value: Any, base: Path) -> str:
+    day = _str(value, base).strip().lower()[:3]
+    if day not in DAYS:
+        raise ValueError(f"{value!r} is not a weekday; use one of {', '.join(DAYS)}")
+    return day
+
+
+def _clock_time(value: Any, base: Path) -> time:
+    text = _str(value, base)
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a time of day as HH:MM") from None
+
+
+def check_address(address: str) -> str:
+    """Return the normalised address, or raise ValueError saying what is wrong."""
+    try:
+        return validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"{address!r} is not a valid email address ({exc})") from None
+
+
+def _sender(value: Any, base: Path) -> str:
+    text = _str(value, base)
+    name, address = parseaddr(text)
+    check_address(address)
+    return text
+
+
+def _addresses(value: Any, base: Path) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of addresses, got {type(value).__name__}")
+    return tuple(check_address(_str(item, base)) for item in value)
+
+
+def _mailto(value: Any, base: Path) -> str:
+    text = _str(value, base)
+    return check_address(text) if text else ""
+
+
+def _security(value: Any, base: Path) -> str:
+    text = _str(value, base)
+    if text not in ("none", "starttls", "ssl"):
+        raise ValueError(f"{text!r} is not one of none, starttls, ssl")
+    return text
+
+
+@dataclass(frozen=True)
+class Setting:
+    section: str
+    key: str
+    default: Any
+    help: str
+    parse: Parser
+    example: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("sources", "folders", ["../seeds"], "folders of article files (.txt .md .html .json)", _folders, 'folders = ["../seeds"]'),
+    Setting("sources", "feeds", [], "RSS/Atom URLs: strings, or tables {url, name}", _feeds, 'feeds = ["https://example.org/feed.xml"]'),
+    Setting("sources", "poll_minutes", 30, "how often watch/schedule poll the feeds", _int_between(1, 10_080), "poll_minutes = 30"),
+    Setting("sources", "max_file_bytes", 5_000_000, "larger article files are quarantined", _int_between(1, 1 << 31), "max_file_bytes = 5000000"),
+    Setting("sources", "max_feed_bytes", 10_000_000, "feed bodies are cut off at this size", _int_between(1, 1 << 31), "max_feed_bytes = 10000000"),
+    Setting("sources", "fetch_timeout", 20, "connect and read timeout for feeds, seconds", _seconds, "fetch_timeout = 20"),
+    Setting("store", "path", "../var/briefing.db", "SQLite file", _path, 'path = "../var/briefing.db"'),
+    Setting("output", "dir", "../out", "web archive, feeds, email previews and outbox", _path, 'dir = "../out"'),
+    Setting("output", "site_url", "https://briefing.example.org/", "absolute base URL of the published output.dir", _site_url, 'site_url = "https://briefing.example.org/"'),
+    Setting("output", "templates", "", "folder of jinja2 templates; empty = the bundled templates/", _optional_path, 'templates = "../templates"'),
+    Setting("output", "keep_editions", 20, "editions kept in feed.xml and atom.xml", _int_between(1, 1000), "keep_editions = 20"),
+    Setting("output", "max_email_bytes", 95_000, "past this HTML size low-weight stories shrink to title + link", _int_between(10_000, 10_000_000), "max_email_bytes = 95000"),
+    Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _str, 'title = "Rare Earth Briefing"'),
+    Setting("briefing", "timezone", "UTC", "IANA timezone; editions are ISO weeks in this zone", _timezone, 'timezone = "Europe/Berlin"'),
+    Setting("briefing", "send_empty", False, "send an edition that has no new articles", _bool, "send_empty = false"),
+    Setting("briefing", "max_stories", 40, "most stories in one edition", _int_between(1, 500), "max_stories = 40"),
+    Setting("schedule", "day", "mon", "weekday of the weekly send", _day, 'day = "mon"'),
+    Setting("schedule", "time", "08:00", "local time of the weekly send, HH:MM", _clock_time, 'time = "08:00"'),
+    Setting("email", "sender", "Rare Earth Briefing <briefing@example.org>", "From: header", _sender, 'sender = "Briefing <briefing@example.org>"'),
+    Setting("email", "recipients", ["reader@example.org"], "recipient addresses", _addresses, 'recipients = ["reader@example.org"]'),
+    Setting("email", "recipients_file", "", "file of addresses, one a line, # comments", _optional_path, 'recipients_file = "subscribers.txt"'),
+    Setting("email", "unsubscribe_url", "", "https URL for List-Unsubscribe; empty = <site_url>unsubscribe", _optional_http_url, 'unsubscribe_url = "https://briefing.example.org/unsubscribe"'),
+    Setting("email", "unsubscribe_mailto", "", "address for a mailto List-Unsubscribe; empty = none", _mailto, 'unsubscribe_mailto = "unsubscribe@example.org"'),
+    Setting("smtp", "host", "localhost", "mail server", _str, 'host = "smtp.example.org"'),
+    Setting("smtp", "port", 25, "mail server port", _int_between(1, 65535), "port = 587"),
+    Setting("smtp", "security", "none", "none | starttls | ssl", _security, 'security = "starttls"'),
+    Setting("smtp", "username", "", "login name; the password comes only from env BRIEFING_SMTP_PASSWORD", _str, 'username = "briefing"'),
+    Setting("smtp", "timeout", 30, "SMTP connection timeout, seconds", _seconds, "timeout = 30"),
+)
+SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
+
+
+def default_config_path() -> Path:
+    """The file used without ``--config``: env ``BRIEFING_CONFIG`` or the embedded default."""
+    env = os.environ.get(CONFIG_ENV, "").strip()
+    return Path(env) if env else resources.bundled("config") / "briefing.toml"
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate a settings file; raise ``ConfigError`` on the first problem."""
+    env = os.environ if env is None else env
+    path = (path or default_config_path()).expanduser().resolve()
+    raw = _read_toml(path)
+    values = _validate(raw, path)
+    return _assemble(values, path, env)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(path, "", "settings file not found", "briefing --config config/briefing.toml") from None
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read settings file: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, "", f"not valid TOML: {exc}") from None
+
+
+def _validate(raw: dict[str, Any], path: Path) -> dict[tuple[str, str], Any]:
+    for section, table in raw.items():
+        if section not in SECTIONS:
+            raise ConfigError(path, section, f"unknown section; valid sections are {', '.join(SECTIONS)}")
+        if not isinstance(table, dict):
+            raise ConfigError(path, section, "expected a table", f"[{section}]")
+        known = [s.key for s in SETTINGS if s.section == section]
+        for key in table:
+            if key not in known:
+                raise ConfigError(path, f"{section}.{key}", f"unknown key; valid keys in [{section}] are {', '.join(known)}")
+    values = {}
+    base = path.parent
+    for setting in SETTINGS:
+        value = raw.get(setting.section, {}).get(setting.key, setting.default)
+        try:
+            values[(setting.section, setting.key)] = setting.parse(value, base)
+        except ValueError as exc:
+            raise ConfigError(path, f"{setting.section}.{setting.key}", str(exc), setting.example) from None
+    return values
+
+
+def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, str]) -> Settings:
+    def section(name: str) -> dict[str, Any]:
+        return {key: value for (sec, key), value in values.items() if sec == name}
+
+    output = section("output")
+    output["templates"] = output["templates"] or resources.bundled("templates")
+    email = section("email")
+    if email["recipients_file"] is not None:
+        email["recipients"] = _merge_recipients(email["recipients"], email["recipients_file"], path)
+    return Settings(
+        file=path,
+        sources=SourcesSettings(**section("sources")),
+        store=StoreSettings(**section("store")),
+        output=OutputSettings(**output),
+        briefing=BriefingSettings(**section("briefing")),
+        schedule=ScheduleSettings(**section("schedule")),
+        email=EmailSettings(**email),
+        smtp=SmtpSettings(**section("smtp"), password=env.get(PASSWORD_ENV, "")),
+    )
+
+
+def _merge_recipients(listed: tuple[str, ...], file: Path, config: Path) -> tuple[str, ...]:
+    try:
+        lines = file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(config, "email.recipients_file", f"cannot read {file}: {exc}") from None
+    found = list(listed)
+    for number, line in enumerate(lines, start=1):
+        address = line.split("#", 1)[0].strip()
+        if not address:
+            continue
+        try:
+            found.append(check_address(address))
+        except ValueError as exc:
+            raise ConfigError(config, "email.recipients_file", f"{file}, line {number}: {exc}", "reader@example.org") from None
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,61 @@
+"""Tag stories with the entities and materials of ``data/gazetteer.toml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+GAZETTEER = Path(__file__).resolve().parent.parent / "data" / "gazetteer.toml"
+KIND_ORDER = ("company", "organisation", "person", "country", "material")
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    kind: str
+    pattern: re.Pattern[str]
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(path: Path = GAZETTEER) -> tuple[Entity, ...]:
+    with path.open("rb") as handle:
+        data = tomllib.load(handle)
+    return tuple(_entity(item) for item in data.get("entity", []))
+
+
+def _entity(item: dict[str, object]) -> Entity:
+    aliases = [str(a) for a in item["aliases"]]  # type: ignore[attr-defined]
+    # Short all-caps forms ("Nd", "CCP", "EU") must match exactly; names ignore case.
+    exact = [re.escape(a) for a in aliases if len(a) <= 6 and not a.islower()]
+    loose = [re.escape(a) for a in aliases if not (len(a) <= 6 and not a.islower())]
+    parts = []
+    if exact:
+        parts.append(r"(?-i:" + "|".join(exact) + ")")
+    if loose:
+        parts.append("|".join(loose))
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
+    return Entity(name=str(item["name"]), kind=str(item["kind"]), pattern=pattern)
+
+
+def entities_in(text: str) -> set[str]:
+    """Names of the gazetteer entities that ``text`` mentions."""
+    return {e.name for e in load_gazetteer() if e.pattern.search(text)}
+
+
+def story_tags(texts: Sequence[str], entities: int = 6, materials: int = 4) -> tuple[str, ...]:
+    """The names most of ``texts`` mention: up to ``entities`` people, companies,
+    organisations and countries, then up to ``materials`` materials (which would
+    otherwise be crowded out by the countries every article names)."""
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(entities_in(text))
+    kinds = {e.name: e.kind for e in load_gazetteer()}
+    ranked = sorted(counts, key=lambda name: (-counts[name], KIND_ORDER.index(kinds[name]), name))
+    chosen = [n for n in ranked if kinds[n] != "material"][:entities]
+    chosen += [n for n in ranked if kinds[n] == "material"][:materials]
+    return tuple(sorted(chosen, key=lambda name: (KIND_ORDER.index(kinds[name]), -counts[name], name)))
