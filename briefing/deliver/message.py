@@ -57,4 +57,6 @@ def build_message(
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # A boundary derived from the message id (not random) keeps the bytes reproducible.
+    message.set_boundary("==briefing-" + hashlib.sha256(message["Message-ID"].encode()).hexdigest()[:32])
     return message

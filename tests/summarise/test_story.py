@@ -1,0 +1,91 @@
+"""The seeds are one story whose bullets say each point once, each linked to its sources."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from briefing.ingest import article_id, to_article
+from briefing.ingest.text import normalise_text
+from briefing.models import Article, ArticleRef, Document, Story
+from briefing.summarise.edition import summarise
+from briefing.summarise.stories import group_articles
+from tests.conftest import SEEDS
+
+NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+
+
+def seed_articles() -> list[Article]:
+    return [
+        to_article(Document(source="seeds", origin=str(p), title="", text=normalise_text(p.read_text("utf-8"))), NOW)
+        for p in sorted(SEEDS.glob("*.txt"))
+    ]
+
+
+def ref(article: Article) -> ArticleRef:
+    return ArticleRef(article.id, article.title, f"https://example.org/{article.id}", article.source, None)
+
+
+@pytest.fixture(scope="module")
+def story() -> Story:
+    (only,) = summarise(seed_articles(), ref, max_stories=40)
+    return only
+
+
+def test_the_five_seeds_group_into_one_story() -> None:
+    assert group_articles(seed_articles()) == [[0, 1, 2, 3, 4]]
+
+
+def test_unrelated_articles_stay_apart() -> None:
+    other = to_article(Document("x", "x", "Ad sales boost Time Warner profit",
+                                "Quarterly profits at US media giant TimeWarner jumped 76% to $1.13bn for the three "
+                                "months to December, from $639m year-earlier. Its Time Warner Cable unit and AOL "
+                                "advertising revenue grew as the firm sold shares."), NOW)
+    groups = group_articles([*seed_articles(), other])
+    assert sorted(map(len, groups)) == [1, 5]
+
+
+def test_the_shared_point_is_said_once_with_its_three_sources(story: Story) -> None:
+    articles = seed_articles()
+    integration = [p for p in story.highlights if "deep integration" in p.text]
+    assert len(integration) == 1
+    assert set(integration[0].sources) == {articles[1].id, articles[3].id, articles[4].id}
+    texts = [p.text for p in story.highlights]
+    assert len(texts) == len(set(texts))
+
+
+def test_every_bullet_links_to_a_story_article(story: Story) -> None:
+    ids = {a.id for a in story.articles}
+    for point in (*story.highlights, *story.implications, *story.questions):
+        assert point.sources and set(point.sources) <= ids
+        assert story.article(point.sources[0]).url.startswith("https://")
+
+
+def test_implications_come_from_implication_sections(story: Story) -> None:
+    articles = {a.id: a for a in seed_articles()}
+    assert story.implications
+    for point in story.implications:
+        source = articles[point.sources[0]].sections
+        assert any(point.text in paragraph for paragraph in (*source.implications, *source.closing))
+    # Every article with an implication section contributes.
+    assert {p.sources[0] for p in story.implications} == set(articles)
+
+
+def test_questions_are_the_six_question_list_items(story: Story) -> None:
+    assert len(story.questions) == 6
+    assert all(q.text.endswith("?") for q in story.questions)
+
+
+def test_tags_name_the_company_people_and_materials(story: Story) -> None:
+    for tag in ("China Northern Rare Earth", "Liu Peixun", "Chinese Communist Party", "Nd", "Pr", "Dy"):
+        assert tag in story.tags
+
+
+def test_same_input_same_story(story: Story) -> None:
+    assert summarise(list(reversed(seed_articles())), ref, max_stories=40) == (story,)
+
+
+def test_article_id_ignores_case_spacing_and_punctuation() -> None:
+    assert article_id("Hello,  World!\n") == article_id("hello world")
+    assert article_id("hello world") != article_id("hello there world")

@@ -1,0 +1,114 @@
+"""Settings: defaults, path resolution, and one clear error (exit code 2) per mistake."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefing.errors import ConfigError
+from briefing.settings import SETTINGS, load_settings
+from tests.conftest import ROOT, ConfigMaker
+
+
+def test_embedded_default_loads_and_resolves_against_its_folder() -> None:
+    settings = load_settings(ROOT / "config" / "briefing.toml", env={})
+    assert settings.sources.folders == (ROOT / "seeds",)
+    assert settings.store.path == ROOT / "var" / "briefing.db"
+    assert settings.output.dir == ROOT / "out"
+    assert settings.output.templates == ROOT / "templates"
+    assert settings.briefing.timezone.key == "UTC"
+    assert settings.email.recipients == ("reader@example.org",)
+    assert settings.smtp.password == ""
+
+
+def test_password_comes_only_from_the_environment(make_config: ConfigMaker) -> None:
+    settings = load_settings(make_config(), env={"BRIEFING_SMTP_PASSWORD": "s3cret"})
+    assert settings.smtp.password == "s3cret"
+    assert "s3cret" not in repr(settings)
+
+
+def test_feeds_accept_strings_and_tables(make_config: ConfigMaker) -> None:
+    path = make_config(sources={"feeds": ["https://a.example/feed", {"url": "https://b.example/x", "name": "B"}]})
+    feeds = load_settings(path, env={}).sources.feeds
+    assert [(f.url, f.name) for f in feeds] == [("https://a.example/feed", "a.example"), ("https://b.example/x", "B")]
+
+
+def test_recipients_file_is_merged_with_comments_skipped(make_config: ConfigMaker, tmp_path: Path) -> None:
+    (tmp_path / "subscribers.txt").write_text("# readers\nb@example.org  # Bea\n\nreader@example.org\n")
+    settings = load_settings(make_config(email={"recipients_file": "subscribers.txt"}), env={})
+    assert settings.email.recipients == ("reader@example.org", "b@example.org")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "problem"),
+    [
+        ({"output": {"colour": "blue"}}, "output.colour", "unknown key"),
+        ({"outputs": {"dir": "x"}}, "outputs", "unknown section"),
+        ({"smtp": {"port": "25"}}, "smtp.port", "expected a whole number"),
+        ({"smtp": {"port": 70000}}, "smtp.port", "out of range"),
+        ({"briefing": {"send_empty": "yes"}}, "briefing.send_empty", "expected true or false"),
+        ({"briefing": {"timezone": "Mars/Olympus"}}, "briefing.timezone", "not an IANA timezone"),
+        ({"email": {"recipients": ["not-an-address"]}}, "email.recipients", "not a valid email address"),
+        ({"email": {"sender": "Briefing <nobody>"}}, "email.sender", "not a valid email address"),
+        ({"smtp": {"security": "tls"}}, "smtp.security", "not one of none, starttls, ssl"),
+        ({"schedule": {"day": "someday"}}, "schedule.day", "not a weekday"),
+        ({"schedule": {"time": "8am"}}, "schedule.time", "not a time of day"),
+        ({"output": {"site_url": "ftp://x"}}, "output.site_url", "not an absolute http(s) URL"),
+        ({"sources": {"feeds": ["file:///etc/passwd"]}}, "sources.feeds", "not an absolute http(s) URL"),
+    ],
+)
+def test_bad_settings_name_file_key_problem_and_example(make_config: ConfigMaker, overrides: dict, key: str, problem: str) -> None:
+    path = make_config(**overrides)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    message = str(caught.value)
+    assert str(path) in message
+    assert f"[{key}]" in message
+    assert problem in message
+    if "unknown" not in problem:
+        assert "for example:" in message
+
+
+def test_malformed_address_in_recipients_file_names_the_line(make_config: ConfigMaker, tmp_path: Path) -> None:
+    (tmp_path / "subscribers.txt").write_text("ok@example.org\nbroken@@example\n")
+    with pytest.raises(ConfigError, match=r"subscribers.txt, line 2: 'broken@@example' is not a valid"):
+        load_settings(make_config(email={"recipients_file": "subscribers.txt"}), env={})
+
+
+def test_not_toml_and_missing_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[sources\nfolders = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad, env={})
+    with pytest.raises(ConfigError, match="settings file not found"):
+        load_settings(tmp_path / "missing.toml", env={})
+
+
+def test_cli_exits_2_with_one_message(make_config: ConfigMaker) -> None:
+    path = make_config(briefing={"timezone": "Nowhere/Land"})
+    run = subprocess.run([sys.executable, "-m", "briefing", "--config", str(path), "status"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stdout == ""
+    assert f"{path}: [briefing.timezone]: 'Nowhere/Land' is not an IANA timezone name" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_briefing_config_env_selects_the_file(make_config: ConfigMaker) -> None:
+    path = make_config(smtp={"port": -1})
+    run = subprocess.run([sys.executable, "-m", "briefing", "status"], capture_output=True, text=True,
+                         timeout=60, env={"BRIEFING_CONFIG": str(path), "PATH": "/usr/bin:/bin"})
+    assert run.returncode == 2
+    assert "[smtp.port]" in run.stderr
+
+
+def test_every_setting_is_documented_in_the_default_config_and_readme() -> None:
+    config = (ROOT / "config" / "briefing.toml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    for setting in SETTINGS:
+        assert re.search(rf"^#?\s*{setting.key} = ", config, re.M), f"{setting.section}.{setting.key} not in config"
+        assert f"{setting.section}.{setting.key}" in readme, f"{setting.section}.{setting.key} not in README"
