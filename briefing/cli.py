@@ -145,7 +145,7 @@ def status(obj: Context, as_json: bool) -> None:
     store = Store.open(obj.settings.store.path)
     try:
         quarantined = store.quarantined()
-        data = {
+        data: dict[str, Any] = {
             "articles": store.article_count(),
             "quarantined": len(quarantined),
             "quarantine": [{"origin": q.origin, "source": q.source, "reason": q.reason, "at": q.at} for q in quarantined],

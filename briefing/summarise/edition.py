@@ -36,8 +36,8 @@ def summarise(articles: Sequence[Article], make_ref: RefMaker, max_stories: int)
     """The stories of ``articles``, heaviest first, at most ``max_stories``."""
     ordered = sorted(articles, key=lambda a: (a.when, a.id))
     stories = [tell_story([ordered[i] for i in group], make_ref) for group in group_articles(ordered)]
-    newest = {s.id: max((r.published for r in s.articles if r.published), default=None) for s in stories}
-    stories.sort(key=lambda s: (-len(s.articles), -(newest[s.id].timestamp() if newest[s.id] else 0), s.id))
+    newest = {s.id: max((r.published.timestamp() for r in s.articles if r.published), default=0.0) for s in stories}
+    stories.sort(key=lambda s: (-len(s.articles), -newest[s.id], s.id))
     return tuple(stories[:max_stories])
 
 
