@@ -7,30 +7,36 @@ files: the store on disk is never touched.
 
 Exactly-once: an edition (ISO week) is claimed in one transaction together
 with its article list and content, so a resumed send mails the very same
-edition, and each recipient is marked only after the server accepted it.
+edition, and each recipient is marked only after the server accepted it
+(``briefing.deliver.ledger``; one sender at a time, behind a file lock).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from briefing.clock import Clock, SystemClock, edition_for
+from briefing.deliver import ledger
+from briefing.deliver.lock import hold, lock_path
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
-from briefing.deliver.message import build_message
-from briefing.errors import DeliveryError
 from briefing.ingest import collect
-from briefing.models import Article, ArticleRef, Briefing, Delivery, DeliveryReport, Edition, IngestReport, RenderedEmail, Site
+from briefing.models import Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
 from briefing.render.site import article_page, write_site
-from briefing.serialise import briefing_from_json, briefing_to_json
+from briefing.serialise import briefing_from_json
 from briefing.settings import Settings
 from briefing.store import Store
 from briefing.summarise.edition import summarise
+from briefing.summarise.updates import mark_updates
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         articles = store.articles(store.edition_article_ids(edition.key))
     else:
         articles = store.articles(store.unpublished_article_ids())
-        briefing = make_briefing(settings, edition, articles, clock.now())
+        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=_recorded(store))
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
@@ -68,7 +74,8 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     return Build(briefing, email, site, report, len(articles), stored is not None)
 
 
-def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime) -> Briefing:
+def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
+                  earlier: Sequence[Briefing] = ()) -> Briefing:
     def make_ref(article: Article) -> ArticleRef:
         url = article.url if article.url.startswith(("http://", "https://")) else ""
         return ArticleRef(
@@ -76,68 +83,69 @@ def make_briefing(settings: Settings, edition: Edition, articles: list[Article],
             url=url or article_page(settings.output.site_url, article.id),
         )
 
-    stories = summarise(articles, make_ref, settings.briefing.max_stories)
+    stories = mark_updates(summarise(articles, make_ref, settings.briefing.max_stories), earlier)
     return Briefing(title=settings.briefing.title, edition=edition, generated=now,
                     site_url=settings.output.site_url, stories=stories)
 
 
-def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, mailer: Mailer | None = None) -> DeliveryReport:
+def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, mailer: Mailer | None = None,
+         stop: threading.Event | None = None) -> DeliveryReport:
     """Build the current edition and mail it to every recipient who has not had it."""
     clock = clock or SystemClock()
-    disk = Store.open(settings.store.path)
-    store = disk.snapshot() if dry_run else disk
-    try:
+    sender = nullcontext() if dry_run else hold(lock_path(settings.store.path, "send"), "another `briefing send`")
+    with sender, _open_store(settings, snapshot=dry_run) as store:
         result = build(settings, store, clock, fetch_feeds=not dry_run)
-        briefing = result.briefing
+        key = result.briefing.edition.key
         if not result.claimed and result.new_articles == 0 and not settings.briefing.send_empty:
-            reason = f"edition {briefing.edition.key} has no new articles and briefing.send_empty is false"
+            reason = f"edition {key} has no new articles and briefing.send_empty is false"
             log.info("not sending: %s", reason)
-            return _report(result, dry_run, (), None, reason)
+            return _report(result, dry_run, ledger.Outcome(()), None, reason)
         if not result.claimed:
-            content = json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
-            ids = [ref.id for story in briefing.stories for ref in story.articles]
-            store.claim_edition(briefing.edition.key, ids or [], content, clock.now())
-        outbox = settings.output.dir / "outbox" / briefing.edition.key
+            ledger.claim(store, result.briefing, clock.now())
+        outbox = settings.output.dir / "outbox" / key
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
-            deliveries = _deliver(settings, store, clock, active, result)
-        if all(d.status in ("sent", "written") for d in deliveries):
-            store.finish_edition(briefing.edition.key, "sent", clock.now())
-        return _report(result, dry_run, deliveries, outbox if dry_run else None, "")
-    finally:
-        if store is not disk:
-            store.close()
-        disk.close()
+            outcome = ledger.deliver(_mailing(settings, result), store, active, clock.now, stop or threading.Event())
+        ledger.finish(store, settings, key, clock.now())
+        return _report(result, dry_run, outcome, outbox if dry_run else None, "")
 
 
-def _deliver(settings: Settings, store: Store, clock: Clock, mailer: Mailer, result: Build) -> tuple[Delivery, ...]:
-    key = result.briefing.edition.key
-    done = store.delivery_status(key)
-    deliveries = []
-    for recipient in settings.email.recipients:
-        if done.get(recipient) in ("sent", "failed"):
-            continue
-        message = build_message(
-            result.email, edition=key, title=settings.briefing.title, site_url=settings.output.site_url,
-            sender=settings.email.sender, recipient=recipient, unsubscribe_url=unsubscribe_url(settings),
-            unsubscribe_mailto=settings.email.unsubscribe_mailto, date=clock.now(),
-        )
+def send_test(settings: Settings, address: str, *, clock: Clock | None = None, mailer: Mailer | None = None) -> DeliveryReport:
+    """Mail the current edition to ``address`` alone, marked as a test; the ledger is not touched."""
+    clock = clock or SystemClock()
+    with _open_store(settings, snapshot=True) as store:
+        result = build(settings, store, clock)
+        with mailer or SmtpMailer(settings.smtp) as active:
+            delivery = ledger.send_test_copy(_mailing(settings, result), active, address, clock.now())
+        return _report(result, False, ledger.Outcome((delivery,)), None, "")
+
+
+@contextmanager
+def _open_store(settings: Settings, *, snapshot: bool) -> Iterator[Store]:
+    """The store on disk, or an in-memory copy of it that is thrown away afterwards."""
+    store = disk = Store.open(settings.store.path)
+    if snapshot:
         try:
-            mailer.send(message, recipient)
-        except DeliveryError as exc:
-            status = "pending" if exc.temporary else "failed"
-            log.warning("%s: %s (%s)", key, exc, status)
-            store.record_delivery(key, recipient, message["Message-ID"], status, str(exc), clock.now())
-            deliveries.append(Delivery(recipient, message["Message-ID"], status, str(exc)))
-            continue
-        status = "written" if isinstance(mailer, OutboxMailer) else "sent"
-        store.record_delivery(key, recipient, message["Message-ID"], "sent", "", clock.now())
-        deliveries.append(Delivery(recipient, message["Message-ID"], status))
-    return tuple(deliveries)
+            store = disk.snapshot()
+        finally:
+            disk.close()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _mailing(settings: Settings, result: Build) -> ledger.Mailing:
+    return ledger.Mailing(result.briefing.edition.key, result.email, settings, unsubscribe_url(settings))
+
+
+def _recorded(store: Store) -> list[Briefing]:
+    """Every edition recorded in the store, newest first."""
+    return [briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content]
 
 
 def _archive(store: Store, current: Briefing) -> list[Briefing]:
     """Every recorded edition plus the current one, newest first."""
-    editions = {row.key: briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content}
+    editions = {b.edition.key: b for b in _recorded(store)}
     editions[current.edition.key] = current
     return [editions[key] for key in sorted(editions, reverse=True)]
 
@@ -146,10 +154,11 @@ def unsubscribe_url(settings: Settings) -> str:
     return settings.email.unsubscribe_url or f"{settings.output.site_url}unsubscribe"
 
 
-def _report(result: Build, dry_run: bool, deliveries: tuple[Delivery, ...], outbox: Path | None, reason: str) -> DeliveryReport:
+def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path | None, reason: str) -> DeliveryReport:
     briefing = result.briefing
     return DeliveryReport(
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,
-        recipients=len(deliveries), email_bytes=len(result.email.html.encode("utf-8")),
-        dry_run=dry_run, deliveries=deliveries, outbox=outbox, skipped_reason=reason,
+        recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
+        dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
+        notes=outcome.notes,
     )

@@ -3,7 +3,8 @@
 Per story: highlights are the authors' own highlight lists when they wrote
 one, otherwise the ``HIGHLIGHTS_PER_ARTICLE`` best body sentences (the
 ranker in ``rank.py``); implications are the best sentences of the
-implication sections (closing sections when an article has none); questions
+implication sections, or, in an article without one, the sentences the
+implication detector (``implications.py``) scores highest; questions
 come from the question lists. Each section is merged across articles so a
 point appears once, linked to all its sources (``points.py``). Stories are
 ordered by weight: number of articles, then the newest article.
@@ -16,6 +17,7 @@ from itertools import zip_longest
 from collections.abc import Callable, Sequence
 
 from briefing.models import Article, ArticleRef, Story
+from briefing.summarise.implications import detect_implications
 from briefing.summarise.points import Candidate, merge_points
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import split_sentences
@@ -78,8 +80,12 @@ def _highlights(article: Article) -> list[Candidate]:
 
 
 def _implications(article: Article) -> list[Candidate]:
-    paragraphs = article.sections.implications or article.sections.closing
-    sentences = [s for p in paragraphs for s in split_sentences(p) if len(s.split()) >= 6]
+    """The best sentences of the implication sections; without any, the detector's strongest."""
+    if not article.sections.implications:
+        found = detect_implications([*article.sections.body, *article.sections.closing])
+        strongest = sorted(found, key=lambda pair: -pair[1])[:IMPLICATIONS_PER_ARTICLE]
+        return [Candidate(sentence, article.id) for sentence, _ in strongest]
+    sentences = [s for p in article.sections.implications for s in split_sentences(p) if len(s.split()) >= 6]
     chosen = rank_sentences(sentences, IMPLICATIONS_PER_ARTICLE, title=article.title)
     return [Candidate(sentences[i], article.id) for i in chosen]
 

@@ -13,8 +13,8 @@ that share salient words, never as a dense n x n matrix.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 
 from briefing.models import Article
 from briefing.summarise.tags import entities_in
@@ -26,7 +26,10 @@ SHARED_ENTITIES = 2
 TOP_TERMS = 25
 # A term that is among the top terms of more articles than this is too common
 # to propose candidate pairs (it would make the index quadratic).
-MAX_POSTINGS = 400
+MAX_POSTINGS = 300
+# Articles sharing fewer of their top terms than this are never compared: two
+# such articles cannot reach ENTITY_LINK_THRESHOLD in practice.
+MIN_SHARED_TERMS = 3
 
 
 def article_vectors(articles: Sequence[Article]) -> list[Vector]:
@@ -65,16 +68,20 @@ def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _candidate_pairs(vectors: Sequence[Vector]) -> list[tuple[int, int]]:
+def _candidate_pairs(vectors: Sequence[Vector]) -> Iterator[tuple[int, int]]:
+    """Pairs (i, j), i < j, that share at least ``MIN_SHARED_TERMS`` top terms.
+
+    Built one article at a time from an inverted index of earlier articles, so
+    memory stays linear in the number of articles.
+    """
     postings: dict[str, list[int]] = defaultdict(list)
-    for index, vector in enumerate(vectors):
-        for term in sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]:
-            postings[term].append(index)
-    pairs: set[tuple[int, int]] = set()
-    for members in postings.values():
-        if len(members) > MAX_POSTINGS:
-            continue
-        for a, i in enumerate(members):
-            for j in members[a + 1 :]:
-                pairs.add((i, j))
-    return sorted(pairs)
+    for j, vector in enumerate(vectors):
+        top = sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]
+        shared: Counter[int] = Counter()
+        for term in top:
+            members = postings[term]
+            if len(members) < MAX_POSTINGS:
+                shared.update(members)
+                members.append(j)
+        for i in sorted(i for i, count in shared.items() if count >= MIN_SHARED_TERMS):
+            yield i, j

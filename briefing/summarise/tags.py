@@ -18,6 +18,7 @@ KIND_ORDER = ("company", "organisation", "person", "country", "material")
 class Entity:
     name: str
     kind: str
+    aliases: tuple[str, ...]
     pattern: re.Pattern[str]
 
 
@@ -39,12 +40,26 @@ def _entity(item: dict[str, object]) -> Entity:
     if loose:
         parts.append("|".join(loose))
     pattern = re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w-])", re.IGNORECASE)
-    return Entity(name=str(item["name"]), kind=str(item["kind"]), pattern=pattern)
+    return Entity(name=str(item["name"]), kind=str(item["kind"]), aliases=tuple(aliases), pattern=pattern)
 
 
 def entities_in(text: str) -> set[str]:
-    """Names of the gazetteer entities that ``text`` mentions."""
-    return {e.name for e in load_gazetteer() if e.pattern.search(text)}
+    """Names of the gazetteer entities that ``text`` mentions.
+
+    A plain substring test on the lower-cased text rules most entities out
+    cheaply; only the survivors pay for the word-boundary regex.
+    """
+    lowered = text.lower()
+    return {
+        entity.name
+        for entity, needles in _needles()
+        if any(needle in lowered for needle in needles) and entity.pattern.search(text)
+    }
+
+
+@lru_cache(maxsize=1)
+def _needles() -> tuple[tuple[Entity, tuple[str, ...]], ...]:
+    return tuple((entity, tuple(a.lower() for a in entity.aliases)) for entity in load_gazetteer())
 
 
 def story_tags(texts: Sequence[str], entities: int = 6, materials: int = 4) -> tuple[str, ...]:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from briefing.clock import edition_for
 from briefing.ingest import article_id, to_article
 from briefing.ingest.text import normalise_text
-from briefing.models import Article, ArticleRef, Document, Story
+from briefing.models import Article, ArticleRef, Briefing, Document, Point, Story
 from briefing.summarise.edition import summarise
 from briefing.summarise.stories import group_articles
-from tests.conftest import SEEDS
+from briefing.summarise.updates import mark_updates
+from tests.conftest import ROOT, SEEDS
 
 NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
 
@@ -89,3 +93,28 @@ def test_same_input_same_story(story: Story) -> None:
 def test_article_id_ignores_case_spacing_and_punctuation() -> None:
     assert article_id("Hello,  World!\n") == article_id("hello world")
     assert article_id("hello world") != article_id("hello there world")
+
+
+BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
+
+
+def test_seeds_mixed_into_the_bbc_set_are_exactly_one_story() -> None:
+    rows = [json.loads(line) for line in BBC.read_text("utf-8").splitlines() if line.strip()]
+    bbc = [to_article(Document("bbc", r["id"], r["title"], normalise_text(r["text"])), NOW) for r in rows]
+    seeds = seed_articles()
+    mixed = bbc[:300] + seeds[:2] + bbc[300:600] + seeds[2:] + bbc[600:]
+    seed_ids = {a.id for a in seeds}
+    groups = [{mixed[i].id for i in group} for group in group_articles(mixed)]
+    assert [g for g in groups if g & seed_ids] == [seed_ids]
+    assert len(groups) > 500  # BBC business and tech stories stay mostly apart
+
+
+def test_a_continuing_story_is_marked_as_an_update(story: Story) -> None:
+    earlier = Briefing(title="T", edition=edition_for(NOW - timedelta(days=7), timezone.utc), generated=NOW,
+                       site_url="https://example.org/", stories=(story,))
+    unrelated = replace(story, id="other", title="Ad sales boost Time Warner profit", dek="", tags=(),
+                        highlights=(Point("Quarterly profits at US media giant TimeWarner jumped 76%.", ("x",)),),
+                        implications=(), questions=())
+    again, other = mark_updates([story, unrelated], [earlier])
+    assert again.update_of == "2026-W46"
+    assert other.update_of == ""

@@ -1,0 +1,101 @@
+"""Story grouping at scale: the seeds mixed into bbc-dev.jsonl, and 10,000 articles.
+
+    python bench/grouping.py --data ../shared/data/bbc-dev.jsonl [--n 10000]
+
+Prints: how the seeds group inside the BBC set (they must come out as one story of
+exactly those five), the number of BBC stories with three examples, and time and peak
+memory of grouping N synthetic articles (each a BBC article with a random third of
+its sentences dropped, so near-copies exist and candidate pairs are plentiful),
+side by side with a baseline in the same run: the vectorising step alone, which
+every grouping method must pay, as a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Callable
+import resource
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from briefing.ingest import to_article  # noqa: E402
+from briefing.ingest.text import normalise_text  # noqa: E402
+from briefing.models import Article, Document  # noqa: E402
+from briefing.summarise.sentences import split_sentences  # noqa: E402
+from briefing.summarise.stories import article_vectors, group_articles  # noqa: E402
+
+NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+
+
+def load(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def article(source: str, origin: str, title: str, text: str) -> Article:
+    return to_article(Document(source=source, origin=origin, title=title, text=normalise_text(text)), NOW)
+
+
+def seeds_in_bbc(rows: list[dict[str, str]]) -> None:
+    bbc = [article("bbc", r["id"], r["title"], r["text"]) for r in rows]
+    seeds = [article("seeds", str(p), "", p.read_text("utf-8")) for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    mixed = bbc[: len(bbc) // 2] + seeds + bbc[len(bbc) // 2 :]
+    started = time.perf_counter()
+    groups = group_articles(mixed)
+    elapsed = time.perf_counter() - started
+    seed_ids = {a.id for a in seeds}
+    holding = [g for g in groups if any(mixed[i].id in seed_ids for i in g)]
+    exact = len(holding) == 1 and {mixed[i].id for i in holding[0]} == seed_ids
+    bbc_groups = [g for g in groups if g not in holding]
+    print(f"seeds + {len(bbc)} BBC articles grouped in {elapsed:.2f} s")
+    print(f"seed story: {'exactly the five seeds' if exact else 'WRONG: ' + str([len(g) for g in holding])}")
+    print(f"BBC stories: {len(bbc_groups)} ({sum(1 for g in bbc_groups if len(g) > 1)} with 2+ articles)")
+    for group in sorted(bbc_groups, key=len, reverse=True)[:3]:
+        print(f"  {len(group)} articles: " + " | ".join(mixed[i].title for i in group[:6]))
+
+
+def synthetic(rows: list[dict[str, str]], n: int) -> list[Article]:
+    rng = random.Random(7)
+    out = []
+    for index in range(n):
+        row = rows[index % len(rows)]
+        sentences = split_sentences(row["text"])
+        kept = [s for s in sentences if rng.random() > 0.33] or sentences[:1]
+        out.append(article("synthetic", f"{row['id']}-{index}", row["title"], "\n".join(kept)))
+    return out
+
+
+def measure(work: Callable[[], object]) -> tuple[float, float]:
+    """Seconds taken, and the process's peak resident memory (MB) afterwards."""
+    started = time.perf_counter()
+    work()
+    elapsed = time.perf_counter() - started
+    return elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bbc-dev.jsonl")
+    parser.add_argument("--n", type=int, default=10_000)
+    args = parser.parse_args()
+    rows = load(args.data)
+    seeds_in_bbc(rows)
+    articles = synthetic(rows, args.n)
+    base_time, base_peak = measure(lambda: article_vectors(articles))
+    group_time, group_peak = measure(lambda: group_articles(articles))
+    print(f"\n{'step (N = ' + str(args.n) + ')':<28}{'seconds':>10}{'peak RSS MB':>12}")
+    print(f"{'baseline: vectors only':<28}{base_time:>10.2f}{base_peak:>12.0f}")
+    print(f"{'group_articles':<28}{group_time:>10.2f}{group_peak:>12.0f}")
+    print(f"grouping {args.n} articles: {group_time:.1f} s ({group_time / base_time:.2f}x the vectorising "
+          f"baseline), peak RSS {group_peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
