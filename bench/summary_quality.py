@@ -36,10 +36,11 @@ from sumy.summarizers.luhn import LuhnSummarizer
 from sumy.summarizers.text_rank import TextRankSummarizer
 from sumy.utils import get_stop_words
 
+# Run from a checkout without installing the package: the project root is importable.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefing.summarise.rank import rank_sentences  # noqa: E402
-from briefing.summarise.sentences import split_sentences  # noqa: E402
+from briefing.summarise.rank import rank_sentences
+from briefing.summarise.sentences import split_sentences
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
@@ -112,10 +113,12 @@ def load_cases(path: Path, limit: int | None, category: str | None) -> list[Case
 
 
 def briefing_method(sentences: Sequence[str], k: int, title: str) -> Sequence[int]:
+    """Ours: the ranker the summarise stage uses, given the headline like in production."""
     return rank_sentences(sentences, k, title=title)
 
 
 def first_k_method(sentences: Sequence[str], k: int, title: str) -> Sequence[int]:
+    """The lead baseline: news is written top-down, so the opening is a summary of sorts."""
     return range(min(k, len(sentences)))
 
 
@@ -179,6 +182,7 @@ def summary_line(tallies: dict[str, Tally]) -> str:
 
 
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line: --data, optional --limit and --category."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, required=True, help="JSONL file (see data README)")
     parser.add_argument("--limit", type=int, default=None, help="use only the first N articles")
@@ -188,6 +192,9 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    if not arguments.data.is_file():
+        print(f"no such file: {arguments.data}", file=sys.stderr)
+        return 2
     cases = load_cases(arguments.data, arguments.limit, arguments.category)
     if not cases:
         print(f"no articles in {arguments.data}", file=sys.stderr)

@@ -8,12 +8,15 @@ on, so this module uses a small rule set instead:
 
 * every non-empty line is a block; a line break always ends a sentence
   (articles arrive as paragraphs, headings and bullet lists, one per line);
-* a line that starts with a bullet marker ("-", "*", "•", "1.", "2)") is one
-  sentence, with the marker removed;
-* inside a paragraph, a sentence ends at whitespace that follows ".", "!",
-  "?" or an ellipsis (optionally followed by closing quotes or brackets), when
-  the next word starts with a capital letter, a digit or an opening quote and
-  the word before the full stop is not a known abbreviation.
+* a bullet marker at the start of a line ("-", "*", "•", "1.", "2)") is
+  dropped; the item is then a sentence of its own, since the line break ends
+  it (an item that holds several sentences is split like a paragraph);
+* inside a paragraph, a sentence ends at whitespace that follows ".", "!" or
+  "?" (optionally followed by closing quotes or brackets) when the next word,
+  past any opening quote or bracket, starts with a capital letter or a digit
+  and the word before the full stop is not a known abbreviation;
+* after an ellipsis, which also marks words left out mid-sentence, a sentence
+  ends only before a typical sentence opener or an opening quote.
 
 Decimals ("3.5%", "$1.13bn") never split because a boundary needs whitespace
 after the full stop.
@@ -30,6 +33,9 @@ __all__ = [
     "TITLE_ABBREVIATIONS",
     "split_sentences",
 ]
+
+# The word lists below are data, laid out by hand for reading; keep the formatter off them.
+# fmt: off
 
 #: Abbreviations that always precede a name or phrase, so a full stop after
 #: them never ends a sentence ("Dr. Smith", "e.g. rare earths", "Apple vs. IBM").
@@ -80,6 +86,8 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
     }
 )
 
+# fmt: on
+
 _BULLET = re.compile(r"^(?:[-*•‣◦▪–—]|\d{1,3}[.)])\s+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _QUOTES = "\"'”’»"
@@ -87,6 +95,7 @@ _CLOSING = _QUOTES + ")]}"
 _DOTTED_ACRONYM = re.compile(r"^(?:[A-Za-z]\.){2,}$")
 _INITIAL = re.compile(r"^[A-Z]\.$")
 _OPENING = "\"'“‘«([{"
+_AFTER_FIRST_WORD = re.compile(r"\W.*$", re.DOTALL)
 
 
 def split_sentences(text: str) -> list[str]:
@@ -160,4 +169,4 @@ def _is_abbreviation(stem: str, opener: str) -> bool:
 
 def _first_word(opener: str) -> str:
     """The next word in lower case, without trailing punctuation, for SENTENCE_STARTERS."""
-    return re.sub(r"[^\w].*$", "", opener).lower()
+    return _AFTER_FIRST_WORD.sub("", opener).lower()
