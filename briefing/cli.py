@@ -1,8 +1,8 @@
 """The command line: the only place that prints and chooses exit codes.
 
 Exit codes: 0 success; 1 a run failed (store, render or delivery error);
-2 bad settings or usage; 3 the run finished but quarantined input (ingest)
-or left recipients undelivered (send).
+2 bad settings or usage; 3 the run finished but quarantined input or had a
+feed fail (ingest), or left recipients undelivered (send).
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,7 @@ import click
 from briefing import __version__
 from briefing.clock import SystemClock
 from briefing.errors import BriefingError, ConfigError
-from briefing.models import DeliveryReport
+from briefing.models import DeliveryReport, IngestReport
 from briefing.settings import CONFIG_ENV, Settings, load_settings
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 1, 2, 3
@@ -47,6 +49,9 @@ def cli(ctx: click.Context, config: Path | None, verbose: int, quiet: bool) -> N
     """Weekly topic briefings from folders of articles and RSS/Atom feeds."""
     level = logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     logging.basicConfig(level=level, format="briefing: %(levelname)s: %(message)s", stream=sys.stderr)
+    # trafilatura logs an ERROR for every page it finds no tree in; ingest already
+    # says what it did with such a file (read its blocks, or quarantined it).
+    logging.getLogger("trafilatura").setLevel(logging.DEBUG if verbose >= 2 else logging.CRITICAL)
     ctx.obj = Context(config)
 
 
@@ -55,22 +60,87 @@ def cli(ctx: click.Context, config: Path | None, verbose: int, quiet: bool) -> N
 def ingest(obj: Context) -> None:
     """Read the configured folders and feeds once into the store.
 
-    Exits with 3 when some input was quarantined (see `briefing status`).
+    Exits with 3 when some input was quarantined or a feed failed (see
+    `briefing status`). On a terminal a progress bar is drawn on stderr.
     """
     from briefing.ingest import collect
     from briefing.store import Store
 
     store = Store.open(obj.settings.store.path)
     try:
-        report = collect(obj.settings, store, SystemClock())
+        with _progress_bars() as progress:
+            report = collect(obj.settings, store, SystemClock(), progress=progress)
     finally:
         store.close()
-    click.echo(f"added {report.added}, unchanged {report.unchanged}, duplicates {report.duplicates}, "
-               f"quarantined {len(report.quarantined)}, feed errors {len(report.feed_errors)}")
+    _print_ingest(report)
+    if report.quarantined or report.feed_errors:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+@contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress callback drawing one bar per stage on stderr; None when stderr is not a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with ExitStack() as stack:
+        bars: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in bars:
+                bars[stage] = stack.enter_context(
+                    click.progressbar(length=total, label=f"reading {stage}", show_pos=True, file=sys.stderr))
+            bars[stage].update(done - bars[stage].pos)
+
+        yield update
+
+
+def _print_ingest(report: IngestReport, prefix: str = "") -> None:
+    click.echo(f"{prefix}added {report.added}, unchanged {report.unchanged}, duplicates {report.duplicates}, "
+               f"quarantined {len(report.quarantined)}, feed errors {len(report.feed_errors)}, "
+               f"updated {report.updated}, feeds fetched {report.feeds_fetched}, "
+               f"feeds not modified {report.feeds_not_modified}")
     for item in (*report.quarantined, *report.feed_errors):
         click.echo(f"  {item.origin}: {item.reason}", err=True)
-    if report.quarantined:
-        sys.exit(EXIT_INCOMPLETE)
+
+
+@cli.command()
+@click.option("--polling", is_flag=True, help="Poll the folders every second instead of using inotify "
+              "(for network file systems; also the automatic fallback when inotify is unavailable).")
+@click.pass_obj
+def watch(obj: Context, polling: bool) -> None:
+    """Run until stopped: ingest new or changed files within seconds, poll feeds every sources.poll_minutes.
+
+    SIGINT (Ctrl-C) or SIGTERM stops it after the pass in progress, exit code 0.
+    Each pass that found something prints one summary line.
+    """
+    import signal
+    import threading
+    from datetime import datetime
+
+    from briefing.ingest.watch import watch as watch_folders
+    from briefing.store import Store
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        click.echo(f"briefing: {signal.Signals(signum).name} received: stopping", err=True)
+        stop.set()
+
+    def echo_pass(kind: str, report: IngestReport) -> None:
+        if report.added or report.updated or report.duplicates or report.quarantined or report.feed_errors:
+            _print_ingest(report, prefix=f"{datetime.now():%H:%M:%S} {kind}: ")
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    store = Store.open(obj.settings.store.path)
+    click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
+               f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
+    try:
+        watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass)
+    finally:
+        store.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @cli.command()
@@ -94,17 +164,38 @@ def build(obj: Context, as_json: bool) -> None:
     click.echo(f"edition {b.edition.key}: {len(b.stories)} stories from {b.article_count} articles")
     click.echo(f"web page: {obj.settings.output.dir / b.edition.key / 'index.html'}")
     click.echo(f"email preview: {obj.settings.output.dir / b.edition.key / 'email.html'}")
+    if result.email.collapsed:
+        click.echo(f"email shortened: {result.email.collapsed} lower-weight stories as title + link only "
+                   f"(output.max_email_bytes = {obj.settings.output.max_email_bytes})")
 
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Write the .eml files that would go out under output.dir/outbox/; "
               "no network, nothing recorded.")
+@click.option("--to", "address", metavar="ADDRESS", help="Send one test copy to ADDRESS only; the ledger is not touched.")
 @click.pass_obj
-def send(obj: Context, dry_run: bool) -> None:
-    """Send the current edition to every recipient who has not had it."""
-    from briefing import pipeline
+def send(obj: Context, dry_run: bool, address: str | None) -> None:
+    """Send the current edition to every recipient who has not had it.
 
-    report = pipeline.send(obj.settings, dry_run=dry_run)
+    SIGTERM or Ctrl-C stops between two recipients; the rest stay pending for the next run.
+    """
+    import threading
+
+    from briefing import pipeline
+    from briefing.deliver.ledger import stop_on_signals
+    from briefing.settings import check_address
+
+    if address is not None:
+        if dry_run:
+            raise click.UsageError("--to and --dry-run do not go together")
+        try:
+            address = check_address(address)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--to") from None
+        report = pipeline.send_test(obj.settings, address)
+    else:
+        with stop_on_signals(threading.Event()) as stop:
+            report = pipeline.send(obj.settings, dry_run=dry_run, stop=stop)
     _print_report(report, obj.settings)
     if report.count("pending") or report.count("failed"):
         sys.exit(EXIT_INCOMPLETE)
@@ -124,15 +215,39 @@ def _print_report(report: DeliveryReport, settings: Settings) -> None:
         ("web page", out / report.edition / "index.html"),
         ("feed", out / "feed.xml"),
     ]
+    if report.collapsed:
+        rows.append(("shortened", f"{report.collapsed} lower-weight stories as title + link only: the full email "
+                                  f"was over output.max_email_bytes ({settings.output.max_email_bytes} bytes)"))
     if report.outbox is not None:
         rows.append(("outbox", f"{report.outbox} ({report.count('written')} .eml files)"))
     if report.skipped_reason:
         rows.append(("not sent", report.skipped_reason))
     for label, value in rows:
         click.echo(f"{label + ':':<12} {value}")
-    for delivery in report.deliveries:
-        if delivery.error:
-            click.echo(f"  {delivery.recipient}: {delivery.status}: {delivery.error}", err=True)
+    problems = [d for d in report.deliveries if d.error]
+    for delivery in problems[:20]:
+        click.echo(f"  {delivery.recipient}: {delivery.status}: {delivery.error}", err=True)
+    if len(problems) > 20:
+        click.echo(f"  ... and {len(problems) - 20} more", err=True)
+    for note in report.notes:
+        click.echo(f"briefing: {note}", err=True)
+
+
+@cli.command()
+@click.pass_obj
+def schedule(obj: Context) -> None:
+    """Run in the foreground: the weekly send and the feed polling.
+
+    Sends at schedule.day schedule.time in briefing.timezone, polls feeds every
+    sources.poll_minutes, and on start sends this week's edition at once if its
+    time has passed and it is not fully sent. SIGTERM or Ctrl-C stops cleanly
+    between two recipients. One scheduler per store: a second one exits with 1.
+    """
+    from briefing import schedule as scheduling
+
+    if logging.getLogger().level <= logging.WARNING:  # unattended: say what it does unless -q
+        logging.getLogger("briefing").setLevel(min(logging.getLogger().level, logging.INFO))
+    scheduling.run(obj.settings)
 
 
 @cli.command()
@@ -164,10 +279,36 @@ def status(obj: Context, as_json: bool) -> None:
     for q in data["quarantine"]:
         click.echo(f"  quarantined {q['origin']}: {q['reason']}")
     for s in data["sources"]:
-        state = "disabled" if s["disabled"] else (f"failing ({s['failures']}x): {s['last_error']}" if s["last_error"] else "ok")
+        state = f"disabled: {s['last_error']}" if s["disabled"] else (
+            f"failing ({s['failures']}x, last {s['last_error_at']}): {s['last_error']}" if s["last_error"] else "ok")
         click.echo(f"source {s['name']} [{s['kind']}] {s['url']}: {state}")
     for e in data["editions"]:
         click.echo(f"edition {e['key']}: {e['status']} {e['sent_at']}")
+
+
+@cli.command()
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.pass_obj
+def serve(obj: Context, port: int) -> None:
+    """Serve output.dir on 127.0.0.1 to preview the archive and subscribe to the feed locally.
+
+    Build first (`briefing build`); Ctrl-C stops. Only this machine can connect.
+    """
+    from briefing.render.preview import make_server
+
+    root = obj.settings.output.dir
+    try:
+        server = make_server(root, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    click.echo(f"serving {root} at {server.url}  (feed: {server.url}feed.xml; Ctrl-C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:

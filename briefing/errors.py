@@ -10,6 +10,7 @@ exit codes::
     ├── StoreError         the SQLite store cannot be opened or is too new
     ├── RenderError        templates missing or failing
     └── DeliveryError      the mail server refused or cannot be reached
+        └── ConnectionFailed   no session at all (connect, TLS or login): nothing was handed over
 """
 
 from __future__ import annotations
@@ -66,3 +67,11 @@ class DeliveryError(BriefingError):
     def __init__(self, message: str, *, temporary: bool = True) -> None:
         self.temporary = temporary
         super().__init__(message)
+
+
+class ConnectionFailed(DeliveryError):
+    """No session with the mail server: it cannot be reached, or TLS or login failed.
+
+    Nobody's message was refused, so no recipient is marked failed: the run
+    stops and everyone not yet served stays pending for the next run.
+    """

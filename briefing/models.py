@@ -174,6 +174,7 @@ class DeliveryReport:
     outbox: Path | None = None
     skipped_reason: str = ""  # non-empty when nothing was sent on purpose
     notes: tuple[str, ...] = field(default=())
+    collapsed: int = 0  # stories shortened to title + link to keep the email under output.max_email_bytes
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)
@@ -193,6 +194,9 @@ class IngestReport:
 
     added: int = 0
     unchanged: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # arrivals recorded as one more source of a stored article
     quarantined: tuple[Quarantined, ...] = ()
     feed_errors: tuple[Quarantined, ...] = ()
+    updated: int = 0  # changed files / entries stored as a new version of their article
+    feeds_fetched: int = 0  # feeds answered 200 and parsed
+    feeds_not_modified: int = 0  # feeds answered 304: nothing parsed, nothing added

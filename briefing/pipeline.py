@@ -31,6 +31,7 @@ from briefing.ingest import collect
 from briefing.models import Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
+from briefing.render.safety import http_url
 from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import Settings
@@ -77,7 +78,7 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
 def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
                   earlier: Sequence[Briefing] = ()) -> Briefing:
     def make_ref(article: Article) -> ArticleRef:
-        url = article.url if article.url.startswith(("http://", "https://")) else ""
+        url = http_url(article.url)  # javascript:, data:, file: ... never become a link
         return ArticleRef(
             id=article.id, title=article.title, source=article.source, published=article.published,
             url=url or article_page(settings.output.site_url, article.id),
@@ -160,5 +161,5 @@ def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path 
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,
         recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
         dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
-        notes=outcome.notes,
+        notes=outcome.notes, collapsed=result.email.collapsed,
     )

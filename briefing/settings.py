@@ -91,6 +91,9 @@ class SmtpSettings:
     security: str
     username: str
     timeout: float
+    rate_per_minute: int
+    retries: int
+    retry_delay: float
     password: str = field(default="", repr=False)
 
 
@@ -285,6 +288,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp", "security", "none", "none | starttls | ssl", _security, 'security = "starttls"'),
     Setting("smtp", "username", "", "login name; the password comes only from env BRIEFING_SMTP_PASSWORD", _str, 'username = "briefing"'),
     Setting("smtp", "timeout", 30, "SMTP connection timeout, seconds", _seconds, "timeout = 30"),
+    Setting("smtp", "rate_per_minute", 0, "send-rate limit: most messages a minute; 0 = no limit", _int_between(0, 100_000), "rate_per_minute = 60"),
+    Setting("smtp", "retries", 3, "retries of a temporary failure (4xx, connection) before leaving it pending", _int_between(0, 20), "retries = 3"),
+    Setting("smtp", "retry_delay", 10, "seconds before the first retry; doubled for each next one", _seconds, "retry_delay = 10"),
 )
 SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
 

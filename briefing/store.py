@@ -82,6 +82,39 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (edition, recipient)
     );
     """,
+    # 2: ingest deduplication. Every (source, origin) an article arrived from is
+    # remembered with its URL and GUID; ``text_hash`` is the hash of the current
+    # text (the id stays when a changed file brings a new version); band keys
+    # are the MinHash LSH buckets used to find near-duplicate candidates.
+    """
+    ALTER TABLE articles ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    UPDATE articles SET text_hash = id;
+    CREATE INDEX articles_text_hash ON articles (text_hash);
+    CREATE TABLE article_sources (
+        article_id TEXT NOT NULL REFERENCES articles (id),
+        source TEXT NOT NULL,
+        origin TEXT NOT NULL,             -- file path (#n inside a JSON list) or feed entry id
+        url TEXT NOT NULL DEFAULT '',
+        canonical_url TEXT NOT NULL DEFAULT '',
+        guid TEXT NOT NULL DEFAULT '',
+        matched_by TEXT NOT NULL,         -- 'new' | 'url' | 'guid' | 'text' | 'near'
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (source, origin)
+    );
+    CREATE INDEX article_sources_article ON article_sources (article_id);
+    CREATE INDEX article_sources_url ON article_sources (canonical_url);
+    CREATE INDEX article_sources_guid ON article_sources (guid);
+    INSERT OR IGNORE INTO article_sources (article_id, source, origin, url, canonical_url, guid, matched_by, seen_at)
+        SELECT id, source, origin, url, canonical_url, guid, 'new', ingested FROM articles;
+    CREATE TABLE article_bands (
+        key INTEGER NOT NULL,
+        article_id TEXT NOT NULL REFERENCES articles (id)
+    );
+    CREATE INDEX article_bands_key ON article_bands (key);
+    CREATE INDEX article_bands_article ON article_bands (article_id);
+    ALTER TABLE sources ADD COLUMN configured_url TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -171,15 +204,15 @@ class Store:
 
     # --- articles -------------------------------------------------------
 
-    def add_article(self, article: Article, *, origin: str, canonical_url: str = "", guid: str = "") -> bool:
+    def add_article(self, article: Article, *, origin: str, canonical_url: str = "", guid: str = "", text_hash: str = "") -> bool:
         """Insert ``article``; False when an article with its id is already stored."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO articles (id, source, origin, url, canonical_url, guid, title,"
-            " text, sections, published, ingested) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " text, sections, published, ingested, text_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.id, article.source, origin, article.url, canonical_url, guid,
                 article.title, article.text, json.dumps(asdict(article.sections)),
-                _iso(article.published), article.ingested.isoformat(),
+                _iso(article.published), article.ingested.isoformat(), text_hash or article.id,
             ),
         )
         return cursor.rowcount == 1
@@ -217,6 +250,94 @@ class Store:
             " mtime_ns = excluded.mtime_ns, article_id = excluded.article_id",
             (path, size, mtime_ns, article_id),
         )
+
+    def file_states(self) -> dict[str, tuple[int, int]]:
+        """Every remembered file's (size, mtime_ns): one query for a whole folder scan."""
+        return {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT path, size, mtime_ns FROM files")}
+
+    # --- article sources, versions and duplicates (ingest) ----------------
+
+    def origin_article(self, source: str, origin: str) -> tuple[str, str, str] | None:
+        """(article id, its text hash, how it matched) of what ``origin`` of ``source`` brought before."""
+        row = self.db.execute(
+            "SELECT a.id, a.text_hash, s.matched_by FROM article_sources s JOIN articles a ON a.id = s.article_id"
+            " WHERE s.source = ? AND s.origin = ?", (source, origin),
+        ).fetchone()
+        return (str(row[0]), str(row[1]), str(row[2])) if row else None
+
+    def article_with(self, column: str, value: str) -> str | None:
+        """Id of an article one of whose sources has this canonical URL or GUID, or this text hash."""
+        query = {
+            "canonical_url": "SELECT article_id FROM article_sources WHERE canonical_url = ? LIMIT 1",
+            "guid": "SELECT article_id FROM article_sources WHERE guid = ? LIMIT 1",
+            "text_hash": "SELECT id FROM articles WHERE text_hash = ? LIMIT 1",
+        }[column]
+        row = self.db.execute(query, (value,)).fetchone()
+        return str(row[0]) if row else None
+
+    def article_exists(self, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
+
+    def band_candidates(self, keys: Sequence[int]) -> list[tuple[str, str]]:
+        """(id, text) of the articles sharing at least one LSH band key."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = self.db.execute(
+            f"SELECT id, text FROM articles WHERE id IN"
+            f" (SELECT DISTINCT article_id FROM article_bands WHERE key IN ({marks}))", list(keys),
+        )
+        return [(str(row[0]), str(row[1])) for row in rows]
+
+    def set_bands(self, article_id: str, keys: Sequence[int]) -> None:
+        self.db.execute("DELETE FROM article_bands WHERE article_id = ?", (article_id,))
+        self.db.executemany("INSERT INTO article_bands (key, article_id) VALUES (?,?)", [(k, article_id) for k in keys])
+
+    def add_article_source(self, article_id: str, source: str, origin: str, *, url: str, canonical_url: str,
+                           guid: str, matched_by: str, at: datetime) -> None:
+        self.db.execute(
+            "INSERT INTO article_sources (article_id, source, origin, url, canonical_url, guid, matched_by, seen_at)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (source, origin) DO UPDATE SET article_id = excluded.article_id,"
+            " url = excluded.url, canonical_url = excluded.canonical_url, guid = excluded.guid,"
+            " matched_by = excluded.matched_by, seen_at = excluded.seen_at",
+            (article_id, source, origin, url, canonical_url, guid, matched_by, at.isoformat()),
+        )
+
+    def article_sources(self, article_id: str) -> list[tuple[str, str, str, str]]:
+        """(source, origin, url, matched_by) of every arrival of the article, first first."""
+        rows = self.db.execute(
+            "SELECT source, origin, url, matched_by FROM article_sources WHERE article_id = ?"
+            " ORDER BY seen_at, rowid", (article_id,),
+        )
+        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+    def replace_article(self, article: Article, *, text_hash: str) -> None:
+        """Store a new version of ``article`` under its id (its file changed)."""
+        self.db.execute(
+            "UPDATE articles SET title = ?, text = ?, url = ?, sections = ?, published = ?,"
+            " text_hash = ?, version = version + 1 WHERE id = ?",
+            (article.title, article.text, article.url, json.dumps(asdict(article.sections)),
+             _iso(article.published), text_hash, article.id),
+        )
+
+    def article_version(self, article_id: str) -> int:
+        row = self.db.execute("SELECT version FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def configure_feed(self, name: str, url: str) -> SourceState:
+        """The feed's state; a URL changed in the settings starts it afresh (enabled, no validators).
+
+        The stored ``url`` differs from the configured one after a 301; only a
+        change of the configured URL itself resets it.
+        """
+        self.ensure_source(name, "feed", url)
+        self.db.execute(
+            "UPDATE sources SET url = ?, configured_url = ?, etag = '', last_modified = '', failures = 0,"
+            " disabled = 0, last_error = '' WHERE name = ? AND configured_url != ?", (url, url, name, url),
+        )
+        state = self.source(name)
+        assert state is not None
+        return state
 
     # --- quarantine -------------------------------------------------------
 

@@ -4,6 +4,12 @@
 ``OutboxMailer`` writes each as an ``.eml`` file and opens no connection (the
 dry run). Both raise ``DeliveryError``: ``temporary=True`` for what a later
 run should retry (4xx replies, connection trouble), ``False`` for refusals.
+``ConnectionFailed`` (a ``DeliveryError``) means no session could be had at
+all (connect, TLS or login), so nobody's message was judged.
+
+Each mailer says how long to leave between two messages (``interval``, from
+``smtp.rate_per_minute``); the delivery loop does the waiting, so that a stop
+request cuts the wait short and dry runs are not slowed down.
 """
 
 from __future__ import annotations
@@ -16,12 +22,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
-from briefing.errors import DeliveryError
+from briefing.errors import ConnectionFailed, DeliveryError
 from briefing.render.site import safe_path, write_file
 from briefing.settings import SmtpSettings
 
 
 class Mailer(Protocol):
+    interval: float  # seconds to leave between two messages (the send-rate limit)
+
     def __enter__(self) -> Mailer: ...
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None: ...
@@ -31,8 +39,15 @@ class Mailer(Protocol):
         ...
 
 
+def eml_bytes(message: EmailMessage) -> bytes:
+    """The bytes SMTP carries for ``message``: CRLF line ends, as smtplib sends them."""
+    return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
+
+
 class OutboxMailer:
     """Writes ``<folder>/<recipient>.eml``: exactly the bytes SMTP would carry."""
+
+    interval = 0.0
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
@@ -49,15 +64,16 @@ class OutboxMailer:
 
     def send(self, message: EmailMessage, recipient: str) -> None:
         name = re.sub(r"[^A-Za-z0-9@._+-]", "_", recipient)[:200] + ".eml"
-        self.written.append(write_file(safe_path(self.folder, name), message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
+        self.written.append(write_file(safe_path(self.folder, name), eml_bytes(message)))
 
 
 class SmtpMailer:
-    """One SMTP connection for a whole run, opened on first use."""
+    """One SMTP connection for a whole run, opened on first use and reopened after a drop."""
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
         self.connection: smtplib.SMTP | None = None
+        self.interval = 60.0 / settings.rate_per_minute if settings.rate_per_minute else 0.0
 
     def __enter__(self) -> SmtpMailer:
         return self
@@ -70,11 +86,17 @@ class SmtpMailer:
                 self.connection.close()
             self.connection = None
 
+    def _drop(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
+        connection: smtplib.SMTP | None = None
         try:
             if s.security == "ssl":
-                connection: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
+                connection = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=ssl.create_default_context())
             else:
                 connection = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
                 if s.security == "starttls":
@@ -82,9 +104,12 @@ class SmtpMailer:
             if s.username:
                 connection.login(s.username, s.password)
         except smtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(f"SMTP login to {s.host}:{s.port} refused: {exc.smtp_code} {exc.smtp_error!r}; check smtp.username and BRIEFING_SMTP_PASSWORD", temporary=False) from None
+            _close(connection)
+            raise ConnectionFailed(f"SMTP login to {s.host}:{s.port} refused: {exc.smtp_code} {exc.smtp_error!r}; "
+                                   "check smtp.username and BRIEFING_SMTP_PASSWORD", temporary=False) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise DeliveryError(f"cannot connect to SMTP server {s.host}:{s.port}: {exc}") from None
+            _close(connection)
+            raise ConnectionFailed(f"cannot connect to SMTP server {s.host}:{s.port} ({s.security}): {exc}") from None
         return connection
 
     def send(self, message: EmailMessage, recipient: str) -> None:
@@ -94,14 +119,24 @@ class SmtpMailer:
             refused = self.connection.send_message(message, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(recipient, (550, b"refused"))
-            raise DeliveryError(f"{recipient}: {code} {reply.decode(errors='replace')}", temporary=400 <= code < 500) from None
+            raise _refusal(recipient, code, reply) from None
         except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code == 421:
-                self.connection = None
-            raise DeliveryError(f"{recipient}: {exc.smtp_code} {exc.smtp_error.decode(errors='replace')}", temporary=400 <= exc.smtp_code < 500) from None
+            if exc.smtp_code == 421:  # the server is closing the session
+                self._drop()
+            raise _refusal(recipient, exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            self.connection = None
+            self._drop()
             raise DeliveryError(f"{recipient}: connection lost: {exc}") from None
         if refused:
             code, reply = refused[recipient]
-            raise DeliveryError(f"{recipient}: {code} {reply.decode(errors='replace')}", temporary=400 <= code < 500)
+            raise _refusal(recipient, code, reply)
+
+
+def _refusal(recipient: str, code: int, reply: bytes | str) -> DeliveryError:
+    text = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+    return DeliveryError(f"{recipient}: {code} {text}", temporary=400 <= code < 500)
+
+
+def _close(connection: smtplib.SMTP | None) -> None:
+    if connection is not None:
+        connection.close()

@@ -4,7 +4,7 @@
 edition to the same person always has the same id: a resend after a crash is
 recognisable as a duplicate by any server or client that looks. ``Date`` is
 the time of sending: it and nothing else differs between a dry run's ``.eml``
-and what the server receives.
+and what the server receives (the MIME boundary is derived too, not random).
 """
 
 from __future__ import annotations
@@ -19,10 +19,13 @@ from urllib.parse import urlsplit
 from briefing.models import RenderedEmail
 
 
+def sender_domain(sender: str) -> str:
+    return parseaddr(sender)[1].rpartition("@")[2] or "briefing.invalid"
+
+
 def message_id(edition: str, recipient: str, sender: str) -> str:
     digest = hashlib.sha256(f"{edition}\n{recipient.lower()}".encode()).hexdigest()[:20]
-    domain = parseaddr(sender)[1].rpartition("@")[2] or "briefing.invalid"
-    return f"<{edition}.{digest}@{domain}>"
+    return f"<{edition}.{digest}@{sender_domain(sender)}>"
 
 
 def list_id(title: str, site_url: str) -> str:

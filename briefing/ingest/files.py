@@ -1,18 +1,28 @@
 """Article files: .txt, .md, .html/.htm and .json, read into ``Document`` values.
 
-Every way a file can be unusable raises ``QuarantineError`` with a reason a
-person can act on; the caller quarantines it and goes on.
+Every way a file can be unusable raises ``QuarantineError`` (and nothing
+else) with a reason a person can act on; the caller quarantines it and goes
+on. The reasons: empty file, file over ``sources.max_file_bytes``, binary
+file, undecodable text, invalid JSON or JSON of the wrong shape, and no
+article text (e.g. an HTML page of nothing but navigation).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from briefing.errors import QuarantineError
-from briefing.ingest.text import UndecodableError, decode, html_title, html_to_text, markdown_to_text, normalise_text
+from briefing.ingest.text import (
+    UndecodableError,
+    decode,
+    html_title,
+    html_to_text,
+    markdown_to_text,
+    normalise_text,
+)
 from briefing.models import Document
 
 SUFFIXES = frozenset({".txt", ".md", ".markdown", ".html", ".htm", ".json"})
@@ -23,9 +33,10 @@ def read_documents(path: Path, source: str, max_bytes: int) -> list[Document]:
     origin = str(path)
     data = _read_bytes(path, max_bytes)
     try:
-        text = decode(data)
+        text = decode(data, origin)
     except UndecodableError as exc:
-        raise QuarantineError(origin, f"undecodable text: {exc}") from None
+        kind = "binary file, not text" if exc.binary else "undecodable text"
+        raise QuarantineError(origin, f"{kind}: {exc}") from None
     suffix = path.suffix.lower()
     if suffix == ".json":
         return _json_documents(text, origin, source)
@@ -48,9 +59,12 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
         if size == 0:
             raise QuarantineError(str(path), "empty file")
         with path.open("rb") as handle:
-            return handle.read(max_bytes + 1)
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise QuarantineError(str(path), f"cannot read: {exc.strerror}") from None
+    if len(data) > max_bytes:  # it grew after the size check
+        raise QuarantineError(str(path), f"file is over the {max_bytes}-byte cap (sources.max_file_bytes)")
+    return data
 
 
 def _json_documents(text: str, origin: str, source: str) -> list[Document]:
@@ -58,11 +72,20 @@ def _json_documents(text: str, origin: str, source: str) -> list[Document]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise QuarantineError(origin, f"invalid JSON: {exc}") from None
+    except RecursionError:
+        raise QuarantineError(origin, "invalid JSON: nested too deeply") from None
     items = data if isinstance(data, list) else [data]
     if not items:
         raise QuarantineError(origin, "JSON list holds no articles")
-    return [_json_document(item, f"{origin}#{index}" if len(items) > 1 else origin, source)
-            for index, item in enumerate(items)]
+    if len(items) == 1:
+        return [_json_document(items[0], origin, source)]
+    documents = []
+    for index, item in enumerate(items):
+        try:
+            documents.append(_json_document(item, f"{origin}#{index}", source))
+        except QuarantineError as exc:  # quarantine the file, naming the item
+            raise QuarantineError(origin, f"item {index}: {exc.reason}") from None
+    return documents
 
 
 def _json_document(item: Any, origin: str, source: str) -> Document:
@@ -96,4 +119,4 @@ def parse_time(value: object) -> datetime | None:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

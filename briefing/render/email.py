@@ -1,21 +1,46 @@
 """The edition's email: HTML (CSS inlined) and a plain-text alternative.
 
 Gmail clips messages whose HTML passes about 102 KB, so past
-``output.max_email_bytes`` the lowest-weight stories collapse to a title and
-a link to the web version, one at a time from the end, until the HTML fits.
+``output.max_email_bytes`` the lowest-weight stories (the last ones: stories
+come heaviest first) collapse to a title and a link to the web version.
+
+Inlining is the expensive step (premailer runs every CSS selector over the
+whole document), so the number of stories kept in full is worked out from
+measurements instead of by trial: one inlined render with every story in
+full, marked with ``<!--@n-->`` comments so each story's inlined size can be
+read off, and one with every story collapsed, for the size of each short
+entry. A final render checks the choice. Three inlines at most, however many
+stories collapse, where shortening one story at a time took one per story.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from jinja2 import Environment
 
 from briefing.models import Briefing, RenderedEmail, Story
-from briefing.render.environment import format_period, render, source_numbers
+from briefing.render.environment import format_period, overview, render, source_numbers
 
 log = logging.getLogger(__name__)
+
+# Invisible characters after the preheader keep inbox previews from running on
+# into the body text ("Rare Earth Briefing Edition 2026-W47 ...").
+PREHEADER_PADDING = "\u034f\u00a0" * 40
+_MARK = re.compile(r"<!--@(?:\d+|end)-->")
+_BYTE_MARK = re.compile(_MARK.pattern.encode("ascii"))
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """How one email is cut: these stories in full, those as title + link."""
+
+    full: Sequence[Story]
+    collapsed: Sequence[Story]
 
 
 def inline_css(html: str) -> str:
@@ -30,10 +55,10 @@ def inline_css(html: str) -> str:
         warnings.simplefilter("ignore")  # cssutils warns about vendor properties
         inliner = Premailer(
             html,
-            allow_network=False,
+            allow_network=False,  # never fetch a remote stylesheet
             strip_important=False,  # keep !important in @media overrides
             keep_style_tags=False,
-            remove_classes=False,
+            remove_classes=False,  # the @media rules select by class
             disable_validation=True,
             cssutils_logging_level=logging.CRITICAL,
         )
@@ -42,25 +67,18 @@ def inline_css(html: str) -> str:
 
 def render_email(briefing: Briefing, env: Environment, *, unsubscribe_url: str, max_bytes: int) -> RenderedEmail:
     """Both bodies of ``briefing``'s email, the HTML within ``max_bytes`` where possible."""
-    stories = list(briefing.stories)
-    collapsed: list[Story] = []
-    while True:
-        html = inline_css(_render(env, "email.html", briefing, stories, collapsed, unsubscribe_url))
-        if len(html.encode("utf-8")) <= max_bytes or not stories:
-            break
-        collapsed.insert(0, stories.pop())
-    if collapsed:
+    layout, html = _fit(briefing, env, unsubscribe_url, max_bytes)
+    if layout.collapsed:
         log.warning(
-            "edition %s: email HTML over %d bytes; %d lower-weight stories shortened to title and link",
-            briefing.edition.key, max_bytes, len(collapsed),
+            "edition %s: email HTML over %d bytes in full; %d lower-weight stories shortened to title and link",
+            briefing.edition.key, max_bytes, len(layout.collapsed),
         )
-    text = _render(env, "email.txt", briefing, stories, collapsed, unsubscribe_url)
     return RenderedEmail(
         subject=f"{briefing.title}: {briefing.edition.key} · {format_period(briefing.edition)}",
         html=html,
-        text=text,
+        text=_render(env, "email.txt", briefing, layout, unsubscribe_url),
         preheader=preheader(briefing),
-        collapsed=len(collapsed),
+        collapsed=len(layout.collapsed),
     )
 
 
@@ -72,11 +90,59 @@ def preheader(briefing: Briefing) -> str:
     return lead.dek or lead.title
 
 
-def _render(env: Environment, name: str, briefing: Briefing, stories: list[Story],
-            collapsed: list[Story], unsubscribe_url: str) -> str:
+def _fit(briefing: Briefing, env: Environment, unsubscribe_url: str, max_bytes: int) -> tuple[_Layout, str]:
+    """The layout keeping the most stories in full within ``max_bytes``, and its inlined HTML."""
+    stories = briefing.stories
+    whole = _inlined(env, briefing, _Layout(stories, ()), unsubscribe_url, marks=True)
+    if _size(whole) <= max_bytes or not stories:
+        return _Layout(stories, ()), _MARK.sub("", whole)
+    brief = _inlined(env, briefing, _Layout((), stories), unsubscribe_url, marks=True)
+    keep = _stories_that_fit(whole, brief, max_bytes)
+    while True:
+        layout = _Layout(stories[:keep], stories[keep:])
+        html = _inlined(env, briefing, layout, unsubscribe_url, marks=False)
+        if _size(html) <= max_bytes or keep == 0:
+            return layout, html
+        keep -= 1  # the estimate was a few bytes short (counts in the overview text)
+
+
+def _stories_that_fit(whole: str, brief: str, max_bytes: int) -> int:
+    """How many leading stories can stay in full, from the two marked renders' sizes."""
+    full_sizes, full_rest = _segments(whole)
+    short_sizes, short_rest = _segments(brief)
+    # Keeping the first k in full: the shared parts, plus full[:k], plus short[k:].
+    # Which of the two renders' shared parts applies depends on whether anything
+    # collapses (the "More stories" block); with k < len(stories) something does.
+    for keep in range(len(full_sizes) - 1, -1, -1):
+        if short_rest + sum(full_sizes[:keep]) + sum(short_sizes[keep:]) <= max_bytes:
+            return keep
+    return 0
+
+
+def _segments(html: str) -> tuple[list[int], int]:
+    """UTF-8 sizes of the marked pieces of ``html``, and of everything else (marks excluded)."""
+    data = html.encode("utf-8")
+    spans = [(m.start(), m.end()) for m in _BYTE_MARK.finditer(data)]
+    sizes = [spans[i + 1][0] - spans[i][1] for i in range(len(spans) - 1)]
+    marks = sum(end - start for start, end in spans)
+    return sizes, len(data) - marks - sum(sizes)
+
+
+def _inlined(env: Environment, briefing: Briefing, layout: _Layout, unsubscribe_url: str, *, marks: bool) -> str:
+    return inline_css(_render(env, "email.html", briefing, layout, unsubscribe_url, marks=marks))
+
+
+def _size(html: str) -> int:
+    return len(_MARK.sub("", html).encode("utf-8"))
+
+
+def _render(env: Environment, name: str, briefing: Briefing, layout: _Layout, unsubscribe_url: str,
+            *, marks: bool = False) -> str:
     return render(
         env, name,
-        briefing=briefing, stories=stories, collapsed=collapsed, preheader=preheader(briefing),
+        briefing=briefing, stories=layout.full, collapsed=layout.collapsed, marks=marks,
+        overview=overview(briefing, len(layout.collapsed)),
+        preheader=preheader(briefing), preheader_padding=PREHEADER_PADDING,
         subject=f"{briefing.title}: {briefing.edition.key}", period=format_period(briefing.edition),
         number=source_numbers(briefing), site_url=briefing.site_url, unsubscribe_url=unsubscribe_url,
     )

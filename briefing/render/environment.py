@@ -1,7 +1,9 @@
 """The jinja2 environment shared by every renderer.
 
-Autoescape is on for HTML templates and undefined names fail loudly
-(``StrictUndefined``), so a template typo is a ``RenderError``, not a blank.
+Autoescape is on for HTML and XML templates, undefined names fail loudly
+(``StrictUndefined``), so a template typo is a ``RenderError``, not a blank;
+every value printed passes ``strip_control`` and every link an article
+supplies goes through the ``href`` filter, which lets only http(s) through.
 """
 
 from __future__ import annotations
@@ -11,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from markupsafe import Markup
 
 from briefing.errors import RenderError
 from briefing.models import Briefing, Edition
+from briefing.render.safety import http_url, strip_control
+
+# What an unusable link becomes: a harmless link to the top of the page.
+NO_LINK = "#"
 
 
 def make_environment(templates: Path, site_url: str) -> Environment:
@@ -24,9 +31,10 @@ def make_environment(templates: Path, site_url: str) -> Environment:
         autoescape=select_autoescape(["html", "xml"]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_printable,
     )
     env.filters["date"] = format_date
-    env.filters["local"] = lambda url, root: local_link(url, site_url, root)
+    env.filters["href"] = lambda url, root="": href(url, site_url, root)
     return env
 
 
@@ -37,12 +45,18 @@ def render(env: Environment, name: str, **context: Any) -> str:
         raise RenderError(f"template {name}: {exc}") from exc
 
 
+def _printable(value: Any) -> Any:
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return strip_control(value)
+    return value
+
+
 def format_date(moment: datetime) -> str:
     return f"{moment.day} {moment:%b %Y}"
 
 
 def format_period(edition: Edition) -> str:
-    """"17–23 Nov 2026" for the ISO week (its last day is the Sunday)."""
+    """"16–22 Nov 2026" for the ISO week (its last day is the Sunday)."""
     first, last = edition.start, edition.end - timedelta(days=1)
     if first.year != last.year:
         return f"{format_date(first)} – {format_date(last)}"
@@ -51,11 +65,36 @@ def format_period(edition: Edition) -> str:
     return f"{first.day}–{format_date(last)}"
 
 
-def local_link(url: str, site_url: str, root: str) -> str:
-    """A link to our own site made relative, so the archive works from any static server."""
-    if url.startswith(site_url):
-        rest = url[len(site_url) :]
-        return root + (rest + "index.html" if rest.endswith("/") or not rest else rest)
+def overview(briefing: Briefing, collapsed: int = 0) -> str:
+    """The "this week" line: how many stories, articles and sources, and what is shortened."""
+    stories, articles, sources = len(briefing.stories), briefing.article_count, briefing.source_count
+    if not stories:
+        return "nothing new came in."
+    text = (f"{stories} {_plural(stories, 'story', 'stories')} from {articles} {_plural(articles, 'article', 'articles')}"
+            f" and {sources} {_plural(sources, 'source', 'sources')}.")
+    if collapsed:
+        text += (f" The last {collapsed} {_plural(collapsed, 'is', 'are')} listed in brief at the end;"
+                 " read them in full on the web.")
+    return text
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def href(url: str, site_url: str, root: str = "") -> str:
+    """A link safe to print: http(s) only; with ``root``, our own pages become relative.
+
+    Relative links let the archive work from any static server and from disk.
+    """
+    url = http_url(url)
+    if not url:
+        return NO_LINK
+    if root and url.startswith(site_url):
+        path, hash_mark, fragment = url[len(site_url):].partition("#")
+        if path.endswith("/") or not path:
+            path += "index.html"  # a plain file server or a browser on disk needs the file name
+        return root + path + hash_mark + fragment
     return url
 
 

@@ -1,9 +1,12 @@
 """RSS 2.0 and Atom feeds of the editions, written with feedgen.
 
-One item per edition, newest first. The guid is the edition's absolute URL
-(so isPermaLink is true); ``content:encoded`` carries the edition's web HTML.
-``lastBuildDate``/``updated`` is the newest edition's generation time, so the
-same editions always give the same bytes (golden files depend on it).
+One item per edition, newest first. The guid is the edition's URL as it was
+first published (stored with the edition), so it never changes; it is a
+permalink only while it still is the edition's address under the configured
+``output.site_url``. ``content:encoded`` (Atom: ``content type="html"``)
+carries the edition's web HTML, passed through ``clean_html``. Every date
+comes from the editions themselves, ``lastBuildDate``/``updated`` being the
+newest edition's generation time: the same editions give the same bytes.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-
 from feedgen.feed import FeedGenerator
 
 from briefing.models import Briefing
 from briefing.render.environment import format_period
+from briefing.render.safety import clean_html, strip_control
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def build_feed(title: str, site_url: str, editions: Sequence[Briefing], content: Callable[[Briefing], str],
@@ -25,34 +30,43 @@ def build_feed(title: str, site_url: str, editions: Sequence[Briefing], content:
     ``self_name`` is the file the feed is published as (its rel="self" link).
     """
     generator = FeedGenerator()
-    generator.load_extension("dc")
     generator.id(site_url)
-    generator.title(title)
-    generator.description(f"{title}: the week's stories, highlights, implications and questions to watch.")
+    generator.title(strip_control(title))
+    generator.author(name=strip_control(title))  # Atom wants an author; RSS skips one without email
+    generator.description(f"{strip_control(title)}: the week's stories, highlights, implications and questions to watch.")
     generator.language("en")
     # feedgen makes the channel <link> the last link added: self first, alternate last.
     generator.link(href=f"{site_url}{self_name}", rel="self")
     generator.link(href=site_url, rel="alternate")
     generator.generator("briefing")
-    built = max((b.generated for b in editions), default=datetime(1970, 1, 1, tzinfo=timezone.utc))
+    built = _seconds(max((b.generated for b in editions), default=EPOCH))
     generator.lastBuildDate(built)
     generator.updated(built)
     for briefing in reversed(editions):  # feedgen lists the last added first
-        entry = generator.add_entry()
-        entry.id(briefing.url)
-        entry.guid(briefing.url, permalink=True)
-        entry.title(f"{briefing.title}: {briefing.edition.key} ({format_period(briefing.edition)})")
-        entry.link(href=briefing.url)
-        entry.published(briefing.generated)
-        entry.updated(briefing.generated)
-        entry.description(_summary(briefing))
-        entry.content(content(briefing), type="CDATA")
+        _add_entry(generator, site_url, briefing, content(briefing))
     return generator
+
+
+def _add_entry(generator: FeedGenerator, site_url: str, briefing: Briefing, html: str) -> None:
+    address = f"{site_url}{briefing.edition.key}/"
+    entry = generator.add_entry()
+    entry.id(briefing.url)
+    entry.guid(briefing.url, permalink=briefing.url == address)
+    entry.title(strip_control(f"{briefing.title}: {briefing.edition.key} ({format_period(briefing.edition)})"))
+    entry.link(href=address)
+    entry.published(_seconds(briefing.generated))
+    entry.updated(_seconds(briefing.generated))
+    entry.description(_summary(briefing), isSummary=True)
+    entry.content(clean_html(html), type="html")
 
 
 def _summary(briefing: Briefing) -> str:
     titles = "; ".join(s.title for s in briefing.stories[:5])
     count = len(briefing.stories)
-    return f"{count} {'story' if count == 1 else 'stories'}: {titles}" if titles else "Nothing new this week."
+    text = f"{count} {'story' if count == 1 else 'stories'}: {titles}" if titles else "Nothing new this week."
+    return strip_control(text)
 
 
+def _seconds(moment: datetime) -> datetime:
+    """Feeds carry whole seconds (RFC 822 has no fractions; Atom's would only be noise)."""
+    return moment.replace(microsecond=0)

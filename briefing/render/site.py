@@ -10,8 +10,10 @@ Layout::
     out/feed.xml, out/atom.xml     RSS 2.0 and Atom, one item per edition
 
 Every path is built from validated edition keys and article ids and checked
-to stay inside ``out/``; files are written atomically (temp file + rename) so a
-web server never serves half a page.
+to stay inside ``out/`` (symlinks resolved); files are written atomically
+(temp file + rename) so a web server never serves half a page, and readable
+by all (0644) so that it can serve them at all. Links between our own pages
+are relative, so the archive works from any static file server.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from jinja2 import Environment
 
 from briefing.errors import RenderError
 from briefing.models import Article, Briefing, RenderedEmail, Site
-from briefing.render.environment import format_period, render, source_numbers
+from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
+from briefing.render.safety import http_url
 
-EDITION_KEY = re.compile(r"^\d{4}-W\d{2}$")
-ARTICLE_ID = re.compile(r"^[0-9a-f]{16}$")
+EDITION_KEY = re.compile(r"^\d{4}-W\d{2}\Z")
+ARTICLE_ID = re.compile(r"^[0-9a-f]{16}\Z")
+FILE_MODE = 0o644
 
 
 def article_page(site_url: str, article_id: str) -> str:
@@ -54,6 +58,7 @@ def write_file(path: Path, data: str | bytes) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(payload)
+        os.chmod(temporary, FILE_MODE)  # mkstemp makes 0600: a web server could not read it
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -76,17 +81,18 @@ def write_site(
     """Write every page for ``editions`` (newest first, ``current`` among them)."""
     written: list[Path] = []
     for briefing in editions:
-        written.append(write_file(_edition_path(root, briefing.edition.key, "index.html"), _edition_page(env, briefing)))
+        page = _edition_page(env, briefing, site_url)
+        written.append(write_file(_edition_path(root, briefing.edition.key, "index.html"), page))
     key = current.edition.key
     written.append(write_file(_edition_path(root, key, "email.html"), email.html))
     written.append(write_file(_edition_path(root, key, "email.txt"), email.text))
     for article in articles:
-        if not article.url:
+        if not http_url(article.url):  # its references point at this page instead (see article_page)
             written.append(write_file(_article_path(root, article.id), _article_page(env, article, title)))
     written.append(write_file(safe_path(root, "index.html"), _index_page(env, title, editions)))
     feed_editions = list(editions[:keep])
     for name in ("feed.xml", "atom.xml"):
-        generator = build_feed(title, site_url, feed_editions, lambda b: _feed_item(env, b), self_name=name)
+        generator = build_feed(title, site_url, feed_editions, lambda b: _feed_item(env, b, site_url), self_name=name)
         document = generator.rss_str(pretty=True) if name == "feed.xml" else generator.atom_str(pretty=True)
         written.append(write_file(safe_path(root, name), bytes(document)))
     return Site(root=root, files=tuple(written))
@@ -104,14 +110,16 @@ def _article_path(root: Path, article_id: str) -> Path:
     return safe_path(root, "articles", f"{article_id}.html")
 
 
-def _edition_page(env: Environment, briefing: Briefing) -> str:
-    return render(env, "edition.html", title=briefing.title, root="../", briefing=briefing,
-                  period=format_period(briefing.edition), number=source_numbers(briefing))
+def _edition_page(env: Environment, briefing: Briefing, site_url: str) -> str:
+    return render(env, "edition.html", title=briefing.title, root="../", site_url=site_url, briefing=briefing,
+                  period=format_period(briefing.edition), overview=overview(briefing),
+                  number=source_numbers(briefing))
 
 
-def _feed_item(env: Environment, briefing: Briefing) -> str:
-    return render(env, "feed_item.html", root=briefing.site_url, briefing=briefing,
-                  period=format_period(briefing.edition), number=source_numbers(briefing))
+def _feed_item(env: Environment, briefing: Briefing, site_url: str) -> str:
+    return render(env, "feed_item.html", root=site_url, site_url=site_url, briefing=briefing,
+                  period=format_period(briefing.edition), overview=overview(briefing),
+                  number=source_numbers(briefing))
 
 
 def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> str:
@@ -121,4 +129,5 @@ def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> s
 
 def _article_page(env: Environment, article: Article, title: str) -> str:
     paragraphs = [p for p in article.text.split("\n") if p.strip()]
-    return render(env, "article.html", title=title, root="../", article=article, paragraphs=paragraphs)
+    return render(env, "article.html", title=title, root="../", article=article, paragraphs=paragraphs,
+                  original=http_url(article.url))

@@ -1,0 +1,200 @@
+"""The ledger: who has had which edition, and the delivery loop that keeps it true.
+
+Exactly-once lives in our own tables (``editions``, ``deliveries``), never in
+the scheduler:
+
+- ``claim`` records the edition with its article ids and content in one
+  transaction, so a resumed send mails the very same edition;
+- a recipient is marked ``sent`` only after the server accepted the message
+  (250), in one autocommitted statement; ``sent`` and ``failed`` recipients
+  are never mailed that edition again;
+- a temporary failure (4xx, connection lost) is retried ``smtp.retries`` times
+  after ``smtp.retry_delay`` seconds, doubling, then left ``pending`` for the
+  next run; a permanent one (5xx) is recorded ``failed`` and the others still
+  go out; every failed attempt is counted in ``deliveries.attempts``;
+- ``ConnectionFailed`` (cannot connect, TLS or login refused) ends the run:
+  nobody's message was judged, so everyone not yet served stays pending and
+  the outcome says so;
+- a stop request (SIGTERM/SIGINT through ``stop_on_signals``) is honoured
+  between recipients, never inside one.
+
+The one window left: a crash after the server's 250 and before that row is
+written resends that single message on the next run. Its ``Message-ID`` is the
+same, so mail clients that collapse duplicates show it once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from types import FrameType
+
+from briefing.deliver.mailer import Mailer, OutboxMailer
+from briefing.deliver.message import build_message, message_id, sender_domain
+from briefing.errors import ConnectionFailed, DeliveryError
+from briefing.models import Briefing, Delivery, RenderedEmail
+from briefing.serialise import briefing_to_json
+from briefing.settings import Settings
+from briefing.store import Store
+
+log = logging.getLogger(__name__)
+
+FINAL = ("sent", "failed")  # recipients in these states are not mailed this edition again
+
+
+@dataclass(frozen=True)
+class Mailing:
+    """One edition's email, ready to be addressed to each recipient."""
+
+    edition: str
+    email: RenderedEmail
+    settings: Settings
+    unsubscribe_url: str
+
+    def message_id(self, recipient: str) -> str:
+        return message_id(self.edition, recipient, self.settings.email.sender)
+
+    def address(self, recipient: str, date: datetime) -> EmailMessage:
+        s = self.settings
+        return build_message(
+            self.email, edition=self.edition, title=s.briefing.title, site_url=s.output.site_url,
+            sender=s.email.sender, recipient=recipient, unsubscribe_url=self.unsubscribe_url,
+            unsubscribe_mailto=s.email.unsubscribe_mailto, date=date,
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery run did, and why it ended early if it did."""
+
+    deliveries: tuple[Delivery, ...]
+    notes: tuple[str, ...] = ()
+
+
+def claim(store: Store, briefing: Briefing, now: datetime) -> None:
+    """Record the edition, its articles and its content in one transaction."""
+    content = json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
+    ids = [ref.id for story in briefing.stories for ref in story.articles]
+    store.claim_edition(briefing.edition.key, ids, content, now)
+
+
+def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> Outcome:
+    """Mail the edition to every configured recipient not yet sent or failed."""
+    done = store.delivery_status(mailing.edition)
+    waiting = [r for r in mailing.settings.email.recipients if done.get(r) not in FINAL]
+    deliveries: list[Delivery] = []
+    last = float("-inf")
+    for index, recipient in enumerate(waiting):
+        pause = mailer.interval - (time.monotonic() - last)
+        if stop.is_set() or (pause > 0 and stop.wait(pause)):
+            return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
+        last = time.monotonic()
+        delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
+        deliveries.append(delivery)
+        if isinstance(error, ConnectionFailed):
+            return _leave_pending(mailing, deliveries, waiting[index + 1:], str(error))
+    return Outcome(tuple(deliveries))
+
+
+def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
+                 now: Callable[[], datetime], stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
+    message = mailing.address(recipient, now())
+    mid = message["Message-ID"]
+
+    def record(status: str, error: str) -> None:
+        store.record_delivery(mailing.edition, recipient, mid, status, error, now())
+
+    error = hand_over(mailer, message, recipient, mailing.settings, stop, record)
+    if error is None:
+        record("sent", "")
+        log.info("%s: handed over to %s (%s)", mailing.edition, recipient, mid)
+        return Delivery(recipient, mid, "written" if isinstance(mailer, OutboxMailer) else "sent"), None
+    return Delivery(recipient, mid, _status(error), str(error)), error
+
+
+def hand_over(mailer: Mailer, message: EmailMessage, recipient: str, settings: Settings,
+              stop: threading.Event, record: Callable[[str, str], None]) -> DeliveryError | None:
+    """Send with retries and backoff; return the last error, or None once accepted."""
+    attempt = 0
+    while True:
+        try:
+            mailer.send(message, recipient)
+            return None
+        except DeliveryError as exc:
+            error = exc
+        log.warning("%s: attempt %d failed: %s (%s)", recipient, attempt + 1, error, _status(error))
+        record(_status(error), str(error))
+        delay = settings.smtp.retry_delay * 2 ** attempt
+        if not error.temporary or attempt >= settings.smtp.retries or stop.wait(delay):
+            return error
+        attempt += 1
+
+
+def _status(error: DeliveryError) -> str:
+    return "pending" if error.temporary or isinstance(error, ConnectionFailed) else "failed"
+
+
+def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str], reason: str) -> Outcome:
+    left = [Delivery(r, mailing.message_id(r), "pending", f"not attempted: {reason}") for r in rest]
+    pending = sum(1 for d in deliveries if d.status == "pending") + len(left)
+    note = f"{reason}; {pending} recipient(s) left pending for the next run"
+    log.warning("%s: %s", mailing.edition, note)
+    return Outcome((*deliveries, *left), (note,))
+
+
+def finish(store: Store, settings: Settings, edition: str, now: datetime) -> bool:
+    """Mark the edition sent once every configured recipient is sent or failed."""
+    done = store.delivery_status(edition)
+    if any(done.get(r) not in FINAL for r in settings.email.recipients):
+        return False
+    row = store.edition(edition)
+    if row is not None and row.status != "sent":
+        store.finish_edition(edition, "sent", now)
+    return True
+
+
+def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, now: datetime) -> Delivery:
+    """Mail one copy to ``address``, marked as a test, recording nothing.
+
+    The copy gets a fresh ``Message-ID``: if ``address`` is also a subscriber,
+    the real message must not look like a duplicate of the test.
+    """
+    message = mailing.address(address, now)
+    message.replace_header("Subject", f"[test] {message['Subject']}")
+    message.replace_header("Message-ID", make_msgid("test", domain=sender_domain(mailing.settings.email.sender)))
+    error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None)
+    if error is not None:
+        raise error
+    return Delivery(address, message["Message-ID"], "sent")
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+    """Turn SIGTERM and SIGINT into ``stop``: the loop ends between two recipients.
+
+    Only the main thread may install signal handlers; elsewhere ``stop`` is
+    just returned and whoever owns the thread sets it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def request(signum: int, frame: FrameType | None) -> None:
+        log.warning("%s received: stopping after the current recipient", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,55 @@
+"""Documents become articles: a content id, a title and the sections split once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import datetime
+
+from briefing.models import Article, Document, Sections
+from briefing.summarise.sections import split_sections
+from briefing.summarise.sentences import split_sentences
+
+TITLE_MAX_CHARS = 120
+
+
+def article_id(text: str) -> str:
+    """Stable id from the content: case, punctuation and spacing do not matter."""
+    normal = " ".join(re.findall(r"\w+", text.casefold()))
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
+
+
+def to_article(document: Document, ingested: datetime, *, id: str = "") -> Article:
+    """The article for ``document``; ``id`` defaults to the hash of its text."""
+    sections = split_sections(document.text)
+    return Article(
+        id=id or article_id(document.text),
+        source=document.source,
+        title=derive_title(document.title, sections),
+        text=document.text,
+        url=document.url,
+        published=document.published,
+        ingested=ingested,
+        sections=sections,
+    )
+
+
+def derive_title(given: str, sections: Sections) -> str:
+    """The given title, the text's title line, or its first highlight or sentence, shortened."""
+    title = given.strip() or sections.title
+    if not title:
+        lead = sections.highlights or sections.body or sections.implications or ("Untitled",)
+        title = (split_sentences(lead[0]) or ["Untitled"])[0]
+    return shorten(title.rstrip(".").strip(), TITLE_MAX_CHARS)
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a clause or word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    for mark in (" — ", "—", ": ", "; ", ", "):
+        position = cut.rfind(mark)
+        if position >= limit // 2:
+            return cut[:position].rstrip(" ,;:—")
+    return cut.rsplit(" ", 1)[0].rstrip(" ,;:—") + "…"

@@ -1,0 +1,265 @@
+"""RSS/Atom feeds: fetch with limits, parse the bytes, turn entries into documents.
+
+Fetching sits behind the small ``Fetcher`` protocol: ``HttpFetcher`` (httpx)
+in production, anything answering ``fetch`` in tests. It sends a User-Agent
+naming briefing, a conditional GET (If-None-Match / If-Modified-Since),
+follows at most ``MAX_REDIRECTS`` redirects, and enforces
+``sources.fetch_timeout`` as the connect timeout, the timeout of every read,
+and the time the whole body may take (a server that stalls is abandoned
+after the timeout, one that trickles bytes after about the timeout), and
+``sources.max_feed_bytes`` on the decoded body while it streams in (a gzip
+bomb stops at the cap too).
+
+feedparser only ever sees the bytes (in a ``BytesIO``) and the response
+headers: given a string it would fetch URLs itself with no timeout or open
+local files. Before it parses, a document whose DTD declares external
+entities or entities built from other entities (billion laughs, quadratic
+blow-up) is refused; feedparser and expat also defuse both, this makes the
+refusal visible on the feed's status.
+
+Errors: transport problems and refusals raise ``SourceError``; bytes that are
+not a feed at all raise ``QuarantineError``. Nothing else escapes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import io
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+import feedparser
+import httpx
+
+from briefing import USER_AGENT
+from briefing.errors import QuarantineError, SourceError
+from briefing.ingest.articles import article_id
+from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
+from briefing.models import Document
+
+log = logging.getLogger(__name__)
+MAX_REDIRECTS = 5
+ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+_PERMANENT = (301, 308)
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_MAX_ID_CHARS = 2_000  # GUIDs and links longer than this are cut (they are keys, not content)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A feed's HTTP answer. ``body`` is read only for a 200."""
+
+    status: int
+    url: str  # the URL that answered, after redirects
+    moved_to: str = ""  # that URL when every redirect on the way was permanent (301/308)
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    body: bytes = b""
+    reason: str = ""
+
+
+class Fetcher(Protocol):
+    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
+        """GET ``url`` conditionally; raise ``SourceError`` when no HTTP answer came."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class HttpFetcher:
+    """The production fetcher: httpx with timeouts, a redirect limit and a byte cap."""
+
+    def __init__(self, *, timeout: float, max_bytes: int, user_agent: str = USER_AGENT,
+                 max_redirects: int = MAX_REDIRECTS, transport: httpx.BaseTransport | None = None) -> None:
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
+            headers={"User-Agent": user_agent, "Accept": ACCEPT}, transport=transport,
+        )
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.client.close()
+
+    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
+        headers = {"If-None-Match": etag} if etag else {}
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        deadline = time.monotonic() + self.timeout
+        try:
+            with self.client.stream("GET", url, headers=headers) as response:
+                moved = str(response.url) if response.history and all(
+                    hop.status_code in _PERMANENT for hop in response.history) else ""
+                answer = FetchResult(response.status_code, str(response.url), moved,
+                                     {k.lower(): v for k, v in response.headers.items()}, reason=response.reason_phrase)
+                if response.status_code != 200:
+                    return answer
+                return FetchResult(answer.status, answer.url, answer.moved_to, answer.headers,
+                                   self._read_body(response, url, deadline), answer.reason)
+        except httpx.TimeoutException as exc:
+            raise SourceError(url, f"timed out after {self.timeout:g} s ({type(exc).__name__})") from None
+        except httpx.TooManyRedirects:
+            raise SourceError(url, f"more than {self.max_redirects} redirects") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            raise SourceError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
+
+    def _read_body(self, response: httpx.Response, url: str, deadline: float) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise SourceError(url, f"the feed is {declared} bytes, over sources.max_feed_bytes ({self.max_bytes}); not read")
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise SourceError(url, f"the feed passed sources.max_feed_bytes ({self.max_bytes} bytes); "
+                                       "cut off there and not parsed")
+            if time.monotonic() > deadline:
+                raise SourceError(url, f"the download took longer than {self.timeout:g} s; abandoned")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -> list[Document]:
+    """The documents of a fetched feed: one per entry with a title, a link or text."""
+    refuse_unsafe_entities(body, url)
+    try:
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url))
+    except Exception as exc:  # noqa: BLE001 - feedparser's loose parser meets arbitrary bytes
+        raise QuarantineError(url, f"not a readable feed: {type(exc).__name__}: {exc}") from None
+    entries = parsed.get("entries") or []
+    if not entries and not parsed.get("version"):
+        problem = parsed.get("bozo_exception")
+        detail = f" ({problem})" if problem else ""
+        raise QuarantineError(url, f"not an RSS or Atom feed{detail}")
+    if parsed.get("bozo") and entries:
+        log.info("feed %s (%s) is not well-formed (%s); using the %d entries read",
+                 source, url, parsed.get("bozo_exception"), len(entries))
+    documents = []
+    for entry in entries:
+        document = entry_document(entry, source, url)
+        if document is None:
+            log.info("feed %s (%s): skipped an entry with no title, link or text", source, url)
+        else:
+            documents.append(document)
+    return documents
+
+
+def _parser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
+    """What feedparser needs: the charset, and the URL that answered for relative links."""
+    kept = {k: v for k, v in headers.items() if k in ("content-type", "content-language")}
+    kept["content-location"] = url
+    return kept
+
+
+_ENTITY_DECLARATION = re.compile(
+    r"<!ENTITY\s+(?:%\s*)?[^\s>]+\s+(SYSTEM\b|PUBLIC\b|\"([^\"]*)\"|'([^']*)')", re.IGNORECASE
+)
+_CHARACTER_REFERENCE = re.compile(r"&#(?:\d{1,7}|x[0-9a-fA-F]{1,6});")
+_MAX_ENTITY_CHARS = 64
+
+
+def refuse_unsafe_entities(body: bytes, url: str) -> None:
+    """Raise ``SourceError`` if the DTD declares external, nested or long entities."""
+    prolog = _prolog(body)
+    if "<!ENTITY" not in prolog.upper():
+        return
+    declarations = list(_ENTITY_DECLARATION.finditer(prolog))
+    unsafe = len(declarations) != prolog.upper().count("<!ENTITY") or any(
+        _unsafe_entity(match) for match in declarations)
+    if unsafe:
+        raise SourceError(url, "the feed declares external, nested or oversized XML entities (an XML bomb or an "
+                               "attempt to read local files); refused")
+
+
+def _unsafe_entity(match: re.Match[str]) -> bool:
+    if match.group(1).upper().startswith(("SYSTEM", "PUBLIC")):
+        return True
+    value = match.group(2) if match.group(2) is not None else match.group(3) or ""
+    return len(value) > _MAX_ENTITY_CHARS or ("&" in value and not _CHARACTER_REFERENCE.fullmatch(value))
+
+
+def _prolog(body: bytes) -> str:
+    """The document's text before its first element (where a DTD lives), in any UTF."""
+    head = body[:1_000_000]
+    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        for encoding in ("utf-16", "utf-32"):
+            try:
+                text = head.decode(encoding, errors="ignore")
+            except UnicodeError:
+                continue
+            if "<" in text:
+                break
+        else:
+            text = ""
+    else:
+        text = head.decode("latin-1")
+    first = re.search(r"<[A-Za-z_]", text)
+    return text[: first.start()] if first else text
+
+
+def entry_document(entry: Mapping[str, Any], source: str, feed_url: str) -> Document | None:
+    """One feed entry as a document; None only when it has no title, no link and no text."""
+    title = inline_text(str(entry.get("title") or ""), is_html=_is_html(entry.get("title_detail")))
+    link = _http_link(entry.get("link"))
+    guid = str(entry.get("id") or "").strip()[:_MAX_ID_CHARS]
+    text = _fullest_text(entry) or title or link
+    if not text:
+        return None
+    origin = guid or link or f"{feed_url}#{article_id(title + text)}"
+    return Document(
+        source=source, origin=origin, title=title, text=text, url=link, published=_entry_time(entry),
+        author=inline_text(str(entry.get("author") or ""), is_html=False), guid=guid,
+    )
+
+
+def _fullest_text(entry: Mapping[str, Any]) -> str:
+    """The longest of the entry's contents (content:encoded, atom content) and its summary."""
+    offered = [item for item in entry.get("content") or [] if isinstance(item, Mapping)]
+    summary = entry.get("summary_detail")
+    if isinstance(summary, Mapping):
+        offered.append(summary)
+    elif entry.get("summary"):
+        offered.append({"value": entry.get("summary"), "type": "text/html"})
+    texts = [_content_text(item) for item in offered]
+    return max(texts, key=len, default="")  # the first (content) wins a tie
+
+
+def _content_text(item: Mapping[str, Any]) -> str:
+    value = str(item.get("value") or "")
+    if _is_html(item):
+        return fragment_to_text(value)
+    return normalise_text(value)
+
+
+def _is_html(detail: object) -> bool:
+    return isinstance(detail, Mapping) and str(detail.get("type", "")).lower() in _HTML_TYPES
+
+
+def _http_link(value: object) -> str:
+    link = str(value or "").strip()
+    return link[:_MAX_ID_CHARS] if link.lower().startswith(("http://", "https://")) else ""
+
+
+def _entry_time(entry: Mapping[str, Any]) -> datetime | None:
+    """Published, else updated, else created time, as an aware UTC datetime."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        # Plain dict lookup: FeedParserDict's own maps a missing key to another with a warning.
+        moment = dict.get(entry, key) if isinstance(entry, dict) else entry.get(key)
+        if moment:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(moment), tz=UTC)
+            except (OverflowError, ValueError, TypeError, OSError):
+                continue
+    return None
