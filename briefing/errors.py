@@ -9,8 +9,10 @@ exit codes::
     │   └── QuarantineError    ... and the item goes to quarantine with a reason
     ├── StoreError         the SQLite store cannot be opened or is too new
     ├── RenderError        templates missing or failing
-    └── DeliveryError      the mail server refused or cannot be reached
-        └── ConnectionFailed   no session at all (connect, TLS or login): nothing was handed over
+    ├── DeliveryError      the mail server refused or cannot be reached
+    │   └── ConnectionFailed   no session at all (connect, TLS or login): nothing was handed over
+    └── SubscriberError    a subscriber address or list cannot be used as given
+        └── TokenError         a confirm/unsubscribe link is altered, expired or already used
 """
 
 from __future__ import annotations
@@ -75,3 +77,15 @@ class ConnectionFailed(DeliveryError):
     Nobody's message was refused, so no recipient is marked failed: the run
     stops and everyone not yet served stays pending for the next run.
     """
+
+
+class SubscriberError(BriefingError):
+    """A subscriber address, CSV file or the link secret cannot be used as given."""
+
+
+class TokenError(SubscriberError):
+    """A signed link is unusable; ``reason`` is "invalid" (altered or damaged) or "expired"."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        self.reason = reason
+        super().__init__(detail)

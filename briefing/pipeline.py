@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
 from briefing.deliver import ledger
 from briefing.deliver.lock import hold, lock_path
@@ -34,10 +35,11 @@ from briefing.render.environment import make_environment
 from briefing.render.safety import http_url
 from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
-from briefing.settings import Settings
+from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
 from briefing.summarise.edition import summarise
 from briefing.summarise.updates import mark_updates
+from briefing.tokens import Tokens
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +106,10 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
         if not result.claimed:
             ledger.claim(store, result.briefing, clock.now())
         outbox = settings.output.dir / "outbox" / key
+        mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
-            outcome = ledger.deliver(_mailing(settings, result), store, active, clock.now, stop or threading.Event())
-        ledger.finish(store, settings, key, clock.now())
+            outcome = ledger.deliver(mailing, store, active, clock.now, stop or threading.Event())
+        ledger.finish(store, mailing.recipients, key, clock.now())
         return _report(result, dry_run, outcome, outbox if dry_run else None, "")
 
 
@@ -116,7 +119,7 @@ def send_test(settings: Settings, address: str, *, clock: Clock | None = None, m
     with _open_store(settings, snapshot=True) as store:
         result = build(settings, store, clock)
         with mailer or SmtpMailer(settings.smtp) as active:
-            delivery = ledger.send_test_copy(_mailing(settings, result), active, address, clock.now())
+            delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock.now())
         return _report(result, False, ledger.Outcome((delivery,)), None, "")
 
 
@@ -135,8 +138,17 @@ def _open_store(settings: Settings, *, snapshot: bool) -> Iterator[Store]:
         store.close()
 
 
-def _mailing(settings: Settings, result: Build) -> ledger.Mailing:
-    return ledger.Mailing(result.briefing.edition.key, result.email, settings, unsubscribe_url(settings))
+def _mailing(settings: Settings, result: Build, store: Store, clock: Clock, *, dry_run: bool = False) -> ledger.Mailing:
+    """The edition's email, its audience (config + active subscribers, never a suppressed
+    address) and, with ``BRIEFING_SECRET_KEY`` set, each recipient's own unsubscribe link."""
+    tokens = None
+    if settings.web.secret_key:
+        tokens = Tokens(settings.web.secret_key, clock, settings.subscribers.confirm_days)
+    else:
+        log.log(logging.INFO if dry_run else logging.WARNING, "env %s is not set: unsubscribe links carry no "
+                "token, so one-click unsubscribe cannot work (set it as for `briefing serve`)", SECRET_ENV)
+    return ledger.Mailing(result.briefing.edition.key, result.email, settings, unsubscribe_url(settings),
+                          recipients=subscribers.recipients(settings, store), tokens=tokens)
 
 
 def _recorded(store: Store) -> list[Briefing]:

@@ -28,6 +28,7 @@ from briefing.errors import ConfigError
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
+SECRET_ENV = "BRIEFING_SECRET_KEY"  # signs the confirm and unsubscribe links (briefing.tokens)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -98,6 +99,19 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    host: str
+    port: int
+    rate_limit: int
+    secret_key: str = field(default="", repr=False)  # only from env BRIEFING_SECRET_KEY
+
+
+@dataclass(frozen=True)
+class SubscribersSettings:
+    confirm_days: int
+
+
+@dataclass(frozen=True)
 class Settings:
     file: Path
     sources: SourcesSettings
@@ -107,6 +121,8 @@ class Settings:
     schedule: ScheduleSettings
     email: EmailSettings
     smtp: SmtpSettings
+    web: WebSettings
+    subscribers: SubscribersSettings
 
 
 # --- value parsers: (value, base folder) -> typed value, ValueError on bad input
@@ -242,6 +258,13 @@ def _mailto(value: Any, base: Path) -> str:
     return check_address(text) if text else ""
 
 
+def _host(value: Any, base: Path) -> str:
+    text = _str(value, base).strip()
+    if not text or any(ch.isspace() or ch in "/[]" for ch in text):
+        raise ValueError(f"{value!r} is not a host name or IP address")
+    return text
+
+
 def _security(value: Any, base: Path) -> str:
     text = _str(value, base)
     if text not in ("none", "starttls", "ssl"):
@@ -265,7 +288,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sources", "poll_minutes", 30, "how often watch/schedule poll the feeds", _int_between(1, 10_080), "poll_minutes = 30"),
     Setting("sources", "max_file_bytes", 5_000_000, "larger article files are quarantined", _int_between(1, 1 << 31), "max_file_bytes = 5000000"),
     Setting("sources", "max_feed_bytes", 10_000_000, "feed bodies are cut off at this size", _int_between(1, 1 << 31), "max_feed_bytes = 10000000"),
-    Setting("sources", "fetch_timeout", 20, "connect and read timeout for feeds, seconds", _seconds, "fetch_timeout = 20"),
+    Setting("sources", "fetch_timeout", 20, "connect and read timeout for feeds, and the most one download may take, seconds", _seconds, "fetch_timeout = 20"),
     Setting("store", "path", "../var/briefing.db", "SQLite file", _path, 'path = "../var/briefing.db"'),
     Setting("output", "dir", "../out", "web archive, feeds, email previews and outbox", _path, 'dir = "../out"'),
     Setting("output", "site_url", "https://briefing.example.org/", "absolute base URL of the published output.dir", _site_url, 'site_url = "https://briefing.example.org/"'),
@@ -291,6 +314,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp", "rate_per_minute", 0, "send-rate limit: most messages a minute; 0 = no limit", _int_between(0, 100_000), "rate_per_minute = 60"),
     Setting("smtp", "retries", 3, "retries of a temporary failure (4xx, connection) before leaving it pending", _int_between(0, 20), "retries = 3"),
     Setting("smtp", "retry_delay", 10, "seconds before the first retry; doubled for each next one", _seconds, "retry_delay = 10"),
+    Setting("web", "host", "127.0.0.1", "address `briefing serve` listens on; 0.0.0.0 = every interface", _host, 'host = "127.0.0.1"'),
+    Setting("web", "port", 8000, "port of `briefing serve` (--port overrides)", _int_between(0, 65535), "port = 8000"),
+    Setting("web", "rate_limit", 10, "sign-ups one client address may post per hour; more are answered 429", _int_between(1, 100_000), "rate_limit = 10"),
+    Setting("subscribers", "confirm_days", 7, "days a sign-up's confirmation link stays valid", _int_between(1, 365), "confirm_days = 7"),
 )
 SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
 
@@ -361,6 +388,8 @@ def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, 
         schedule=ScheduleSettings(**section("schedule")),
         email=EmailSettings(**email),
         smtp=SmtpSettings(**section("smtp"), password=env.get(PASSWORD_ENV, "")),
+        web=WebSettings(**section("web"), secret_key=env.get(SECRET_ENV, "")),
+        subscribers=SubscribersSettings(**section("subscribers")),
     )
 
 

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -115,6 +115,24 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX article_bands_article ON article_bands (article_id);
     ALTER TABLE sources ADD COLUMN configured_url TEXT NOT NULL DEFAULT '';
     """,
+    # 3: subscribers (briefing.subscribers). ``key`` is the lower-cased address, so
+    # Reader@x and reader@x are one person; ``nonce`` belongs to the one
+    # confirmation link still usable ('' when none); times are ISO 8601, '' for never.
+    """
+    CREATE TABLE subscribers (
+        key TEXT PRIMARY KEY,
+        address TEXT NOT NULL,
+        status TEXT NOT NULL,             -- pending | active | unsubscribed | bounced
+        source TEXT NOT NULL,             -- web, cli, import FILE, unsubscribe link
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        confirmed_at TEXT NOT NULL DEFAULT '',
+        unsubscribed_at TEXT NOT NULL DEFAULT '',
+        nonce TEXT NOT NULL DEFAULT '',
+        confirm_sent_at TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX subscribers_status ON subscribers (status);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -147,6 +165,21 @@ class EditionRow:
     created_at: str
     sent_at: str
     content: str
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """One row of ``subscribers``; times are ISO 8601 strings, "" for never."""
+
+    address: str
+    status: str  # pending | active | unsubscribed | bounced
+    source: str
+    created_at: str
+    updated_at: str
+    confirmed_at: str = ""
+    unsubscribed_at: str = ""
+    nonce: str = ""  # of the one confirmation link still usable
+    confirm_sent_at: str = ""
 
 
 class Store:
@@ -440,9 +473,33 @@ class Store:
     def delivery_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM deliveries").fetchone()[0])
 
+    # --- subscribers (briefing.subscribers holds the rules) -----------------
+
+    def subscriber(self, address: str) -> Subscriber | None:
+        """The row of ``address``, compared case-insensitively."""
+        row = self.db.execute(f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers WHERE key = ?",
+                              (address.lower(),)).fetchone()
+        return Subscriber(*row) if row else None
+
+    def subscribers(self, status: str = "") -> list[Subscriber]:
+        """Every subscriber, or those with ``status``, oldest first."""
+        where, args = (" WHERE status = ?", (status,)) if status else ("", ())
+        rows = self.db.execute(f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers{where} ORDER BY created_at, key", args)
+        return [Subscriber(*row) for row in rows]
+
+    def put_subscriber(self, subscriber: Subscriber) -> None:
+        """Insert the row, or replace the one with the same address (case-insensitively)."""
+        values = (subscriber.address.lower(), *astuple(subscriber))
+        updates = ", ".join(f"{name} = excluded.{name}" for name in _SUBSCRIBER_COLUMNS.split(", "))
+        self.db.execute(
+            f"INSERT INTO subscribers (key, {_SUBSCRIBER_COLUMNS}) VALUES ({','.join('?' * len(values))})"
+            f" ON CONFLICT (key) DO UPDATE SET {updates}", values,
+        )
+
 
 _ARTICLE_COLUMNS = "id, source, title, text, url, published, ingested, sections"
 _SOURCE_COLUMNS = "name, kind, url, etag, last_modified, last_error, last_error_at, failures, disabled"
+_SUBSCRIBER_COLUMNS = ", ".join(f.name for f in fields(Subscriber))
 
 
 def _article(row: tuple[object, ...]) -> Article:

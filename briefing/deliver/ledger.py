@@ -30,7 +30,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,12 +39,13 @@ from email.utils import make_msgid
 from types import FrameType
 
 from briefing.deliver.mailer import Mailer, OutboxMailer
-from briefing.deliver.message import build_message, message_id, sender_domain
+from briefing.deliver.message import build_message, message_id, personalise, sender_domain
 from briefing.errors import ConnectionFailed, DeliveryError
 from briefing.models import Briefing, Delivery, RenderedEmail
 from briefing.serialise import briefing_to_json
 from briefing.settings import Settings
 from briefing.store import Store
+from briefing.tokens import Tokens, with_token
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +59,25 @@ class Mailing:
     edition: str
     email: RenderedEmail
     settings: Settings
-    unsubscribe_url: str
+    unsubscribe_url: str  # as rendered in ``email``; each recipient's copy gets their own token
+    recipients: tuple[str, ...] = ()  # the audience (briefing.subscribers.recipients)
+    tokens: Tokens | None = None  # None: no BRIEFING_SECRET_KEY, links without a token
 
     def message_id(self, recipient: str) -> str:
         return message_id(self.edition, recipient, self.settings.email.sender)
 
+    def unsubscribe_for(self, recipient: str) -> str:
+        """The recipient's one-click unsubscribe URL (signed: only they can use it)."""
+        if self.tokens is None:
+            return self.unsubscribe_url
+        return with_token(self.unsubscribe_url, self.tokens.unsubscribe(recipient))
+
     def address(self, recipient: str, date: datetime) -> EmailMessage:
         s = self.settings
+        url = self.unsubscribe_for(recipient)
         return build_message(
-            self.email, edition=self.edition, title=s.briefing.title, site_url=s.output.site_url,
-            sender=s.email.sender, recipient=recipient, unsubscribe_url=self.unsubscribe_url,
+            personalise(self.email, self.unsubscribe_url, url), edition=self.edition, title=s.briefing.title,
+            site_url=s.output.site_url, sender=s.email.sender, recipient=recipient, unsubscribe_url=url,
             unsubscribe_mailto=s.email.unsubscribe_mailto, date=date,
         )
 
@@ -88,9 +98,9 @@ def claim(store: Store, briefing: Briefing, now: datetime) -> None:
 
 
 def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> Outcome:
-    """Mail the edition to every configured recipient not yet sent or failed."""
+    """Mail the edition to every recipient of ``mailing`` not yet sent or failed."""
     done = store.delivery_status(mailing.edition)
-    waiting = [r for r in mailing.settings.email.recipients if done.get(r) not in FINAL]
+    waiting = [r for r in mailing.recipients if done.get(r) not in FINAL]
     deliveries: list[Delivery] = []
     last = float("-inf")
     for index, recipient in enumerate(waiting):
@@ -151,10 +161,10 @@ def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str]
     return Outcome((*deliveries, *left), (note,))
 
 
-def finish(store: Store, settings: Settings, edition: str, now: datetime) -> bool:
-    """Mark the edition sent once every configured recipient is sent or failed."""
+def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime) -> bool:
+    """Mark the edition sent once every recipient is sent or failed."""
     done = store.delivery_status(edition)
-    if any(done.get(r) not in FINAL for r in settings.email.recipients):
+    if any(done.get(r) not in FINAL for r in recipients):
         return False
     row = store.edition(edition)
     if row is not None and row.status != "sent":

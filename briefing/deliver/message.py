@@ -5,11 +5,19 @@ edition to the same person always has the same id: a resend after a crash is
 recognisable as a duplicate by any server or client that looks. ``Date`` is
 the time of sending: it and nothing else differs between a dry run's ``.eml``
 and what the server receives (the MIME boundary is derived too, not random).
+
+The email is rendered once per edition with the plain unsubscribe URL;
+``personalise`` turns that link into the recipient's own signed one (in the
+HTML, the text and, through ``build_message``, the ``List-Unsubscribe``
+header), so one click unsubscribes exactly that person.
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
+import re
+from dataclasses import replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -32,6 +40,19 @@ def list_id(title: str, site_url: str) -> str:
     host = urlsplit(site_url).hostname or "briefing.invalid"
     label = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-") or "briefing"
     return f"{title} <{label}.{host}>"
+
+
+def personalise(email: RenderedEmail, placeholder: str, url: str) -> RenderedEmail:
+    """``email`` with its unsubscribe link, rendered as ``placeholder``, turned into ``url``.
+
+    Only whole links change: ``href="<placeholder>"`` in the HTML and the URL
+    standing alone in the text, never a longer URL that starts with it.
+    """
+    if url == placeholder:
+        return email
+    old, new = (f'href="{html.escape(u, quote=False)}"' for u in (placeholder, url))
+    text = re.sub(re.escape(placeholder) + r"(?=\s|$)", lambda match: url, email.text)
+    return replace(email, html=email.html.replace(old, new), text=text)
 
 
 def build_message(

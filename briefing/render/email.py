@@ -108,7 +108,7 @@ def _fit(briefing: Briefing, env: Environment, unsubscribe_url: str, max_bytes: 
 
 def _stories_that_fit(whole: str, brief: str, max_bytes: int) -> int:
     """How many leading stories can stay in full, from the two marked renders' sizes."""
-    full_sizes, full_rest = _segments(whole)
+    full_sizes = _segments(whole)[0]
     short_sizes, short_rest = _segments(brief)
     # Keeping the first k in full: the shared parts, plus full[:k], plus short[k:].
     # Which of the two renders' shared parts applies depends on whether anything

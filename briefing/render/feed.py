@@ -12,7 +12,7 @@ newest edition's generation time: the same editions give the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -20,7 +20,7 @@ from briefing.models import Briefing
 from briefing.render.environment import format_period
 from briefing.render.safety import clean_html, strip_control
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def build_feed(title: str, site_url: str, editions: Sequence[Briefing], content: Callable[[Briefing], str],

@@ -24,6 +24,15 @@ log = logging.getLogger(__name__)
 HOST = "127.0.0.1"
 
 
+_TYPES = {
+    **SimpleHTTPRequestHandler.extensions_map,
+    ".html": "text/html; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".eml": "message/rfc822",
+}
+
+
 class PreviewServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -35,13 +44,7 @@ class PreviewServer(ThreadingHTTPServer):
 class _Handler(SimpleHTTPRequestHandler):
     root: Path
 
-    extensions_map = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".html": "text/html; charset=utf-8",
-        ".txt": "text/plain; charset=utf-8",
-        ".xml": "application/xml; charset=utf-8",
-        ".eml": "message/rfc822",
-    }
+    extensions_map = _TYPES
 
     def send_head(self) -> Any:
         target = Path(self.translate_path(self.path)).resolve()

@@ -14,6 +14,7 @@ from briefing.clock import FixedClock
 from briefing.ingest import collect
 from briefing.ingest.neardup import NEAR_DUPLICATE_JACCARD, jaccard, shingles
 from briefing.ingest.urls import canonical_url
+from briefing.models import IngestReport
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
@@ -163,35 +164,37 @@ def test_reworded_copy_without_any_link_is_found_by_its_text(
     store.close()
 
 
+def collect_two_feeds(make_config: ConfigMaker, tmp_path: Path, feed_server: FeedServer, clock: FixedClock,
+                      one: list[dict[str, str]], two: list[dict[str, str]]) -> IngestReport:
+    feeds = [{"url": feed_server.file(f"/{name}.rss", feed_with(items)), "name": name}
+             for name, items in (("one", one), ("two", two))]
+    settings = inbox_settings(make_config, tmp_path, feeds=feeds)
+    store = Store.open(settings.store.path)
+    try:
+        return collect(settings, store, clock)
+    finally:
+        store.close()
+
+
 def test_the_same_global_guid_in_two_feeds_is_one_article(
         make_config: ConfigMaker, tmp_path: Path, feed_server: FeedServer, clock: FixedClock) -> None:
     guid = "tag:news.example,2026:story-42"
-    one = feed_server.file("/one.rss", feed_with([{"title": "A", "text": BY_ID["tech-001"]["text"],
-                                                   "link": "https://one.example/a", "guid": guid}]))
-    two = feed_server.file("/two.rss", feed_with([{"title": "B", "text": BY_ID["tech-002"]["text"],
-                                                   "link": "https://two.example/b", "guid": guid}]))
-    settings = inbox_settings(make_config, tmp_path, feeds=[{"url": one, "name": "one"}, {"url": two, "name": "two"}])
-    store = Store.open(settings.store.path)
-    report = collect(settings, store, clock)
+    report = collect_two_feeds(
+        make_config, tmp_path, feed_server, clock,
+        [{"title": "A", "text": BY_ID["tech-001"]["text"], "link": "https://one.example/a", "guid": guid}],
+        [{"title": "B", "text": BY_ID["tech-002"]["text"], "link": "https://two.example/b", "guid": guid}])
     assert (report.added, report.duplicates) == (1, 1)
-    store.close()
 
 
 def test_short_entries_and_feed_local_guids_are_not_merged(
         make_config: ConfigMaker, tmp_path: Path, feed_server: FeedServer, clock: FixedClock) -> None:
     short = "submitted by someone to funny [link] [12 comments]"
-    one = feed_server.file("/one.rss", feed_with([
-        {"title": "A cat", "text": short, "link": "https://one.example/cat", "guid": "1"},
-        {"title": "A dog", "text": short, "link": "https://one.example/dog", "guid": "2"},
-    ]))
-    two = feed_server.file("/two.rss", feed_with([
-        {"title": "Other", "text": BY_ID["tech-003"]["text"], "link": "https://two.example/x", "guid": "1"},
-    ]))
-    settings = inbox_settings(make_config, tmp_path, feeds=[{"url": one, "name": "one"}, {"url": two, "name": "two"}])
-    store = Store.open(settings.store.path)
-    report = collect(settings, store, clock)
+    report = collect_two_feeds(
+        make_config, tmp_path, feed_server, clock,
+        [{"title": "A cat", "text": short, "link": "https://one.example/cat", "guid": "1"},
+         {"title": "A dog", "text": short, "link": "https://one.example/dog", "guid": "2"}],
+        [{"title": "Other", "text": BY_ID["tech-003"]["text"], "link": "https://two.example/x", "guid": "1"}])
     assert (report.added, report.duplicates) == (3, 0)
-    store.close()
 
 
 def test_a_changed_file_is_a_new_version_of_the_same_article(

@@ -235,3 +235,33 @@ def test_malformed_xml_still_yields_its_entries(
     assert report.added == 2 and report.feed_errors == ()
     assert {a.title for a in store.articles(store.unpublished_article_ids())} == {"One", "Two & more"}
     store.close()
+
+
+def test_a_changed_entry_is_a_new_version_of_its_article(
+        feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
+    def feed(text: str) -> bytes:
+        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Story</title>'
+                f"<link>https://news.example/story</link><guid>https://news.example/story</guid>"
+                f"<description>{text}</description></item></channel></rss>").encode()
+
+    url = feed_server.file("/news.rss", feed("The first report said ten mines were closed."), etag='"1"')
+    settings = feed_settings([{"url": url, "name": "news"}])
+    store = Store.open(settings.store.path)
+    assert collect(settings, store, clock).added == 1
+    feed_server.file("/news.rss", feed("The corrected report says twelve mines were closed."), etag='"2"')
+    report = collect(settings, store, clock)
+    assert (report.added, report.updated, report.duplicates) == (0, 1, 0)
+    (article,) = store.articles(store.unpublished_article_ids())
+    assert article.text == "The corrected report says twelve mines were closed."
+    store.close()
+
+
+def test_send_dry_run_opens_no_connection(feed_server: FeedServer, feed_settings: SettingsFor) -> None:
+    import subprocess
+    import sys
+
+    settings = feed_settings([{"url": feed_server.file("/g.rss", (FEEDS / "guardian.rss").read_bytes()), "name": "g"}])
+    run = subprocess.run([sys.executable, "-m", "briefing", "--config", str(settings.file), "send", "--dry-run"],
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert "DRY RUN" in run.stdout, run.stderr
+    assert feed_server.requests == []

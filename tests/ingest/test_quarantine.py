@@ -104,6 +104,7 @@ def test_cli_exit_code_says_whether_anything_was_quarantined_and_status_lists_it
     assert page["last_error"].startswith("not an RSS or Atom feed") and {"name", "url", "last_error"} <= set(page)
     text = run_cli(config, "status").stdout
     assert f"quarantined {inbox / 'empty.txt'}: empty file" in text
+    assert f"source page [feed] {not_a_feed}: failing (1x, last " in text
     # Nothing new is quarantined on the next run: exit 0, the list stays.
     clean = run_cli(config, "ingest")
     assert clean.returncode == 3  # the feed is still not a feed

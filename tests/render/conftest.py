@@ -51,14 +51,12 @@ class SeedsSite:
 
 
 def project(folder: Path, **overrides: dict[str, object]) -> Settings:
-    """A project folder like `make_config` writes (seeds copy, store, out), loaded as settings."""
+    """A project folder with a copy of the seeds, its own store and out/; bundled defaults otherwise."""
     shutil.copytree(SEEDS, folder / "seeds")
     sections: dict[str, dict[str, object]] = {
         "sources": {"folders": ["seeds"]},
         "store": {"path": "var/briefing.db"},
         "output": {"dir": "out", "site_url": "https://briefing.example.org/"},
-        "briefing": {"title": "Rare Earth Briefing", "timezone": "UTC"},
-        "email": {"sender": "Rare Earth Briefing <briefing@example.org>", "recipients": ["reader@example.org"]},
     }
     for section, table in overrides.items():
         sections.setdefault(section, {}).update(table)

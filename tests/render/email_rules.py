@@ -14,19 +14,20 @@ from collections.abc import Iterator
 
 import cssutils
 import html5lib
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 cssutils.log.setLevel(logging.CRITICAL)
 
 SYSTEM_FONTS = ("-apple-system", "segoe ui", "roboto", "helvetica", "arial", "sans-serif")
 MIN_CONTRAST = 4.5  # WCAG AA for body text
-_HEX = re.compile(r"^#([0-9a-f]{3}|[0-9a-f]{6})$", re.I)
+_HEX = re.compile(r"^#([0-9a-f]{3}|[0-9a-f]{6})$", re.IGNORECASE)
 _BANNED_CSS = (
-    (re.compile(r"display\s*:\s*(inline-)?(flex|grid)", re.I), "display:flex/grid"),
-    (re.compile(r"(^|[;{\s])position\s*:", re.I), "position:"),
-    (re.compile(r"var\(\s*--", re.I), "CSS variable var(--…)"),
-    (re.compile(r"(^|[;{\s])--[\w-]+\s*:", re.I), "CSS custom property"),
-    (re.compile(r"@import", re.I), "@import"),
+    (re.compile(r"display\s*:\s*(inline-)?(flex|grid)", re.IGNORECASE), "display:flex/grid"),
+    (re.compile(r"(^|[;{\s])position\s*:", re.IGNORECASE), "position:"),
+    (re.compile(r"var\(\s*--", re.IGNORECASE), "CSS variable var(--…)"),
+    (re.compile(r"(^|[;{\s])--[\w-]+\s*:", re.IGNORECASE), "CSS custom property"),
+    (re.compile(r"@import", re.IGNORECASE), "@import"),
 )
 
 

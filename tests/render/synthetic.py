@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment
@@ -20,9 +20,9 @@ from briefing.clock import edition_for
 from briefing.models import Article, ArticleRef, Briefing, Point, RenderedEmail, Site, Story
 from briefing.render.site import write_site
 
-NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 SITE = "https://briefing.example.org/"
-WORDS = (
+_VOCABULARY = (
     "rare earth magnet supply chain export controls processing capacity neodymium praseodymium "
     "dysprosium terbium separation plant refinery smelter quota licence tariff subsidy policy "
     "ministry industry group state owned enterprise investors prices market demand shortage "
@@ -30,7 +30,8 @@ WORDS = (
     "allies strategy security defence electric vehicles wind turbines motors batteries recycling "
     "technology patents partnership joint venture production forecast quarter output shipments "
     "Europe Japan Australia Canada Brazil Vietnam Malaysia United States China Inner Mongolia"
-).split()
+)
+WORDS = tuple(_VOCABULARY.split())
 PUBLISHERS = ("Mining Weekly", "Reuters", "Nikkei Asia", "Financial Times", "Rare Earth Exchanges",
               "Bloomberg", "South China Morning Post", "Argus Media", "Fastmarkets", "Benchmark")
 
@@ -40,7 +41,7 @@ def synthetic_briefing(stories: int = 40, articles: int = 200, seed: int = 47) -
     rng = random.Random(seed)
     per_story = max(1, articles // stories)
     told = tuple(_story(rng, index, per_story) for index in range(stories))
-    return Briefing(title="Rare Earth Briefing", edition=edition_for(NOW, timezone.utc), generated=NOW,
+    return Briefing(title="Rare Earth Briefing", edition=edition_for(NOW, UTC), generated=NOW,
                     site_url=SITE, stories=told)
 
 
@@ -87,7 +88,7 @@ def weekly_editions(count: int, stories: int = 2) -> list[Briefing]:
     made = []
     for weeks in range(count):
         moment = NOW - timedelta(weeks=weeks)
-        made.append(replace(base, edition=edition_for(moment, timezone.utc), generated=moment))
+        made.append(replace(base, edition=edition_for(moment, UTC), generated=moment))
     return made
 
 

@@ -6,13 +6,15 @@ import os
 import stat
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import urlopen
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from jinja2 import Environment
 from lxml import html as lxml_html
 
@@ -110,7 +112,7 @@ def test_articles_without_a_usable_link_get_a_page(tmp_path: Path, env: Environm
 
 def article(id: str, url: str = "", title: str = "A title", source: str = "feed", text: str = "Text.") -> Article:
     sections = Sections(title="", highlights=(), body=(text,), implications=(), questions=(), closing=())
-    moment = datetime(2026, 11, 18, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 18, tzinfo=UTC)
     return Article(id=id, source=source, title=title, text=text, url=url, published=moment, ingested=moment,
                    sections=sections)
 

@@ -10,6 +10,7 @@ installs it).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 
 import pytest
 from jinja2 import Environment
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, Route, sync_playwright
 
 from briefing.render.email import render_email
 from tests.render.conftest import SeedsSite
@@ -60,11 +61,16 @@ CONTRAST_JS = """
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -146,18 +152,60 @@ def test_a_forty_story_email_with_an_unbreakable_title_fits(browser: Browser, st
     page.close()
 
 
+@pytest.mark.parametrize(("name", "titles"), [("2026-W47/index.html", "article.story h2"),
+                                             ("index.html", "ul.editions li")])
 @pytest.mark.parametrize("width", [1024, 375])
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_the_archive_pages_fit_and_read(browser: Browser, seeds_site: SeedsSite, shots: Path,
-                                        width: int, scheme: str) -> None:
-    edition = open_page(browser, seeds_site.out / "2026-W47" / "index.html", width, scheme)
-    found = check(edition, "article.story h2", shots / f"edition-{width}-{scheme}.png")
-    assert found["poor contrast"] == []
-    edition.close()
-    index = open_page(browser, seeds_site.out / "index.html", width, scheme)
-    found = check(index, "ul.editions li", shots / f"index-{width}-{scheme}.png")
-    assert found["poor contrast"] == []
-    index.close()
+                                        name: str, titles: str, width: int, scheme: str) -> None:
+    page = open_page(browser, seeds_site.out / name, width, scheme)
+    shot = shots / f"{name.replace('/index.html', '').replace('.html', '')}-{width}-{scheme}.png"
+    assert check(page, titles, shot)["poor contrast"] == []
+    page.close()
+
+
+# Lowest and highest luminance inside a box of a PNG: text against its background as painted.
+PAINTED_CONTRAST_JS = """
+async ([src, boxes]) => {
+  const image = new Image();
+  image.src = src;
+  await image.decode();
+  const canvas = document.createElement('canvas');
+  [canvas.width, canvas.height] = [image.width, image.height];
+  const context = canvas.getContext('2d');
+  context.drawImage(image, 0, 0);
+  const f = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); };
+  return boxes.map((box) => {
+    const data = context.getImageData(box.x, box.y, Math.max(1, box.width), Math.max(1, box.height)).data;
+    let low = 1, high = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const l = 0.2126 * f(data[i]) + 0.7152 * f(data[i + 1]) + 0.0722 * f(data[i + 2]);
+      low = Math.min(low, l); high = Math.max(high, l);
+    }
+    return (high + 0.05) / (low + 0.05);
+  });
+}
+"""
+TEXT = ("h1.brand, p.period, td.overview strong, h2.story-title, p.dek, p.label, td.story li, p.tags, "
+        "ol.sources li, td.footer p")
+
+
+def test_text_survives_a_client_that_recolours_for_dark_mode(playwright: Playwright, seeds_site: SeedsSite,
+                                                             shots: Path) -> None:
+    """Chromium's forced dark mode recolours the page the way Gmail's apps and Outlook.com do."""
+    forced = playwright.chromium.launch(executable_path=CHROMIUM,
+                                        args=[*ARGS, "--blink-settings=forceDarkModeEnabled=true"])
+    try:
+        page = open_page(forced, seeds_site.out / "2026-W47" / "email.html", 600)
+        png = page.screenshot(path=str(shots / "email-600-recoloured.png"), full_page=True)
+        boxes = [box for box in (element.bounding_box() for element in page.locator(TEXT).all()) if box]
+        source = f"data:image/png;base64,{base64.b64encode(png).decode()}"
+        ratios = forced.new_page().evaluate(PAINTED_CONTRAST_JS, [source, boxes])
+    finally:
+        forced.close()
+    assert len(ratios) >= 20
+    faint = [(round(ratio, 2), box) for ratio, box in zip(ratios, boxes, strict=True) if ratio < 4.5]
+    assert faint == []
 
 
 def test_screenshots_were_saved(browser: Browser, seeds_site: SeedsSite, shots: Path) -> None:

@@ -143,7 +143,7 @@ BROKEN = [
     (lambda h: h.replace("padding:16px 0", "--ink:#000", 1), "custom property"),
     (lambda h: h.replace('role="presentation"', "", 1), "role=presentation"),
     (lambda h: h.replace("<!--[if mso]>", "<!--[if never]>"), "MSO"),
-    (lambda h: re.sub(r'<div class="preheader".*?</div>', "", h, count=1, flags=re.S), "preheader"),
+    (lambda h: re.sub(r'<div class="preheader".*?</div>', "", h, count=1, flags=re.DOTALL), "preheader"),
     (lambda h: h.replace("</body>", '<img src="http://x.example/a.png"></body>'), "<img>"),
     (lambda h: h.replace("</body>", '<a href="javascript:alert(1)">x</a></body>'), "not absolute http(s)"),
     (lambda h: h.replace("</body>", '<p style="color:#eeeeee">pale</p></body>'), "contrast"),

@@ -18,7 +18,7 @@ from briefing.models import Briefing
 from briefing.render import email as email_module
 from briefing.render.email import render_email
 from briefing.settings import Settings
-from tests.conftest import ROOT, ConfigMaker
+from tests.conftest import ConfigMaker
 from tests.render.email_rules import parse
 from tests.render.synthetic import synthetic_briefing
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from lxml import etree, html as lxml_html
+from lxml import etree
+from lxml import html as lxml_html
 
 from briefing import pipeline
 from briefing.clock import FixedClock
@@ -77,7 +78,7 @@ def test_the_text_part_writes_out_no_foreign_link(hostile_out: Path) -> None:
     text = (hostile_out / "2026-W47" / "email.txt").read_text("utf-8")
     for item in HOSTILE:
         assert item["url"].strip() not in text  # the articles' own links are dropped ...
-    links = re.findall(r"^[ \t]+(\S+:\S+)$", text, flags=re.M)  # ... and every link line is http(s)
+    links = re.findall(r"^[ \t]+(\S+:\S+)$", text, flags=re.MULTILINE)  # ... and every link line is http(s)
     assert len(links) >= 8 and all(re.match(r"https?://", link) for link in links), links
     assert "\x0b" not in text
 
