@@ -286,6 +286,139 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(f"edition {e['key']}: {e['status']} {e['sent_at']}")
 
 
+@cli.group()
+def subscribers() -> None:
+    """The subscriber list in the store (plus email.recipients from the settings).
+
+    Statuses: pending (signed up, not confirmed), active, unsubscribed, bounced.
+    An unsubscribed or bounced address never gets another edition, even when
+    added, imported or listed in the settings again; only signing up on the
+    web and confirming lifts that.
+    """
+
+
+@contextmanager
+def _subscriber_store(settings: Settings) -> Iterator[Any]:
+    from briefing.store import Store
+
+    store = Store.open(settings.store.path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _addresses(addresses: tuple[str, ...]) -> list[str]:
+    """Every address normalised, or a usage error naming the first bad one (nothing is changed)."""
+    from briefing.subscribers import normalise
+
+    try:
+        return [normalise(address) for address in addresses]
+    except BriefingError as exc:
+        raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(["pending", "active", "unsubscribed", "bounced"]), help="Only these.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def subscribers_list(obj: Context, status: str | None, as_json: bool) -> None:
+    """Every subscriber with status, source and times; configured recipients show as source "config"."""
+    from dataclasses import asdict
+
+    from briefing.subscribers import listing
+
+    with _subscriber_store(obj.settings) as store:
+        rows = listing(obj.settings, store, status or "")
+    if as_json:
+        fields = ("address", "status", "source", "created_at", "confirmed_at", "unsubscribed_at")
+        click.echo(json.dumps([{k: v for k, v in asdict(row).items() if k in fields} for row in rows], indent=2))
+        return
+    for row in rows:
+        since = row.unsubscribed_at if row.status in ("unsubscribed", "bounced") else row.confirmed_at or row.created_at
+        click.echo(f"{row.address:<40} {row.status:<12} {since[:10] or '-':<10}  {row.source}")
+    counts = {s: sum(1 for row in rows if row.status == s) for s in ("active", "pending", "unsubscribed", "bounced")}
+    click.echo(f"{len(rows)} subscribers: " + ", ".join(f"{n} {s}" for s, n in counts.items()), err=True)
+
+
+@subscribers.command("add")
+@click.argument("addresses", metavar="ADDRESS...", nargs=-1, required=True)
+@click.pass_obj
+def subscribers_add(obj: Context, addresses: tuple[str, ...]) -> None:
+    """Make addresses active at once, without a confirmation (you vouch for their consent).
+
+    An unsubscribed or bounced address is not re-added (exit 3): the person
+    must sign up again and confirm.
+    """
+    from briefing import subscribers as library
+
+    refused = 0
+    with _subscriber_store(obj.settings) as store:
+        for address in _addresses(addresses):
+            outcome = library.add(store, address, SystemClock().now())
+            if outcome == "suppressed":
+                refused += 1
+                click.echo(f"{address}: not added: it unsubscribed or bounced, and that wins; "
+                           "it can sign up again on the web and confirm", err=True)
+            else:
+                click.echo(f"{address}: {outcome}")
+    if refused:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+@subscribers.command("remove")
+@click.argument("addresses", metavar="ADDRESS...", nargs=-1, required=True)
+@click.option("--bounced", is_flag=True, help="Record them as bounced (dead mailbox) rather than unsubscribed.")
+@click.pass_obj
+def subscribers_remove(obj: Context, addresses: tuple[str, ...], bounced: bool) -> None:
+    """Stop sending to addresses, for good: they are kept as suppressed, so no config or import brings them back."""
+    from briefing import subscribers as library
+
+    status = "bounced" if bounced else "unsubscribed"
+    with _subscriber_store(obj.settings) as store:
+        for address in _addresses(addresses):
+            changed = library.unsubscribe(store, address, SystemClock().now(), status=status, source="cli")
+            click.echo(f"{address}: {status}" if changed else f"{address}: already suppressed")
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_obj
+def subscribers_import(obj: Context, file: Path) -> None:
+    """Add the addresses of a CSV file as active; bad rows are reported by line number (exit 3), the rest imported.
+
+    The address is the column headed "email" or "address" (else the first);
+    an optional "status" column may say active, unsubscribed or bounced, as
+    `briefing subscribers export` writes.
+    """
+    from briefing.subscribers import import_csv
+
+    with _subscriber_store(obj.settings) as store:
+        report = import_csv(store, file, SystemClock().now())
+    click.echo(f"imported {file}: {report.added} added, {report.unchanged} already active, "
+               f"{report.suppressed} suppressed (never mailed), {len(report.bad)} bad rows")
+    for line, reason in report.bad:
+        click.echo(f"  {file}, line {line}: {reason}", err=True)
+    if report.bad:
+        sys.exit(EXIT_INCOMPLETE)
+
+
+@subscribers.command("export")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout).")
+@click.pass_obj
+def subscribers_export(obj: Context, output: Path | None) -> None:
+    """Write every stored subscriber, suppressed ones too, as CSV (what `import` reads back)."""
+    from briefing.subscribers import export_csv
+
+    with _subscriber_store(obj.settings) as store:
+        if output is None:
+            export_csv(store, sys.stdout)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = export_csv(store, handle)
+    click.echo(f"wrote {count} subscribers to {output}", err=True)
+
+
 @cli.command()
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="Port on 127.0.0.1 (0 picks a free one).")

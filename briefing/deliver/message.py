@@ -20,6 +20,7 @@ import re
 from dataclasses import replace
 from datetime import datetime
 from email.headerregistry import Address
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
@@ -40,6 +41,24 @@ def list_id(title: str, site_url: str) -> str:
     host = urlsplit(site_url).hostname or "briefing.invalid"
     label = "".join(ch if ch.isalnum() else "-" for ch in title.lower()).strip("-") or "briefing"
     return f"{title} <{label}.{host}>"
+
+
+# Headers set with ``_set_unfolded`` are written exactly as given; every other
+# header is folded as by ``policy.default`` (refold_source only concerns raw values).
+_POLICY = policy.default.clone(refold_source="none")
+
+
+def _set_unfolded(message: EmailMessage, name: str, value: str) -> None:
+    """Set a header the email package must not fold.
+
+    It would turn a URL longer than a line (a signed unsubscribe link is) into
+    RFC 2047 encoded-words, which no mail client reads as a link. One line up
+    to RFC 5322's 998 characters is what List-Unsubscribe needs.
+    """
+    if value.isascii() and len(name) + 2 + len(value) <= 998:
+        message.set_raw(name, value)
+    else:
+        message[name] = value
 
 
 def personalise(email: RenderedEmail, placeholder: str, url: str) -> RenderedEmail:
@@ -67,7 +86,7 @@ def build_message(
     unsubscribe_mailto: str,
     date: datetime,
 ) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = email.subject
     message["From"] = sender
     message["To"] = Address(addr_spec=recipient)
@@ -77,7 +96,7 @@ def build_message(
     targets = [f"<{unsubscribe_url}>"]
     if unsubscribe_mailto:
         targets.append(f"<mailto:{unsubscribe_mailto}?subject=unsubscribe>")
-    message["List-Unsubscribe"] = ", ".join(targets)
+    _set_unfolded(message, "List-Unsubscribe", ", ".join(targets))
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(email.text, charset="utf-8", cte="quoted-printable")
     message.add_alternative(email.html, subtype="html", charset="utf-8", cte="quoted-printable")

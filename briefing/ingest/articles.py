@@ -10,7 +10,7 @@ from briefing.models import Article, Document, Sections
 from briefing.summarise.sections import split_sections
 from briefing.summarise.sentences import split_sentences
 
-TITLE_MAX_CHARS = 120
+TITLE_MAX_CHARS = 150
 
 
 def article_id(text: str) -> str:

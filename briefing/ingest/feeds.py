@@ -42,6 +42,7 @@ from briefing.errors import QuarantineError, SourceError
 from briefing.ingest.articles import article_id
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
+from briefing.render.safety import clean_html
 
 log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
@@ -239,7 +240,7 @@ def _fullest_text(entry: Mapping[str, Any]) -> str:
 def _content_text(item: Mapping[str, Any]) -> str:
     value = str(item.get("value") or "")
     if _is_html(item):
-        return fragment_to_text(value)
+        return fragment_to_text(clean_html(value))  # nh3 first: feed HTML is never used unsanitised
     return normalise_text(value)
 
 

@@ -110,9 +110,8 @@ def _stories_that_fit(whole: str, brief: str, max_bytes: int) -> int:
     """How many leading stories can stay in full, from the two marked renders' sizes."""
     full_sizes = _segments(whole)[0]
     short_sizes, short_rest = _segments(brief)
-    # Keeping the first k in full: the shared parts, plus full[:k], plus short[k:].
-    # Which of the two renders' shared parts applies depends on whether anything
-    # collapses (the "More stories" block); with k < len(stories) something does.
+    # With k < n in full the email is the brief render's frame (which has the
+    # "More stories" block) plus full[:k] plus short[k:].
     for keep in range(len(full_sizes) - 1, -1, -1):
         if short_rest + sum(full_sizes[:keep]) + sum(short_sizes[keep:]) <= max_bytes:
             return keep

@@ -10,8 +10,10 @@ control. Three rules hold everywhere we render:
   and no whitespace: ``javascript:``, ``data:``, ``file:`` and relative links
   never become an ``href``;
 * HTML from a feed is never trusted as markup: ``clean_html`` (nh3, an
-  allowlist of harmless tags and ``http``/``https`` links only) is the one
-  way a fragment of HTML may be kept.
+  allowlist of harmless tags and ``http``/``https`` links only) sanitises
+  every fragment before any use: ingest runs feed entries' HTML through it
+  before reading their text, and the feeds we publish carry our pages'
+  HTML through it too.
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ MAX_URL = 2048  # longer links are refused: no client needs them, some choke on 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _URL_BREAKERS = re.compile(r"[\s\x00-\x1f\x7f<>\"'`\\]")
 
-# nh3's (ammonia's) allowlist of harmless markup, without images and image maps
-# (tracking pixels, remote content), plus the few attributes our own pages use.
-_TAGS = set(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
-_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items() if tag in _TAGS}
-for _tag, _names in {"a": {"title"}, "article": {"id", "class"}, "span": {"class"}, "p": {"class"},
-                     "ol": {"class"}}.items():
-    _ATTRIBUTES.setdefault(_tag, set()).update(_names)
+# Elements whose content is never text to keep (nh3 drops them with everything inside).
+_DROP_WITH_CONTENT = {"script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed",
+                      "video", "audio", "canvas", "picture", "button", "select", "textarea", "title", "head"}
+# nh3's (ammonia's) allowlist of harmless markup without images and image maps
+# (tracking pixels, remote content), plus the block elements ingest reads as
+# paragraphs (sanitising must not run two paragraphs together) ...
+_TAGS = (set(nh3.ALLOWED_TAGS) - {"img", "map", "area"} - _DROP_WITH_CONTENT) | {
+    "section", "main", "address", "tfoot"}
+# ... and the few attributes our own feed items use.
+_OURS = {"a": {"title"}, "article": {"id", "class"}, "span": {"class"}, "p": {"class"}, "ol": {"class"}}
+_ATTRIBUTES = {tag: set(nh3.ALLOWED_ATTRIBUTES.get(tag, ())) | _OURS.get(tag, set()) for tag in _TAGS}
 
 
 def strip_control(text: str) -> str:
@@ -61,6 +67,7 @@ def clean_html(fragment: str) -> str:
     return str(nh3.clean(
         strip_control(fragment),
         tags=_TAGS,
+        clean_content_tags=_DROP_WITH_CONTENT,
         attributes=_ATTRIBUTES,
         url_schemes={"http", "https"},
         link_rel="noopener noreferrer nofollow",

@@ -17,7 +17,7 @@ from itertools import zip_longest
 from collections.abc import Callable, Sequence
 
 from briefing.models import Article, ArticleRef, Story
-from briefing.summarise.implications import detect_implications
+from briefing.summarise.implications import detect_implications, implication_score
 from briefing.summarise.points import Candidate, merge_points
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import split_sentences
@@ -27,6 +27,7 @@ from briefing.summarise.vectors import cosine
 
 HIGHLIGHTS_PER_ARTICLE = 3
 IMPLICATIONS_PER_ARTICLE = 2
+IMPLICATIONS_SHORTLIST = 5
 MAX_HIGHLIGHTS = 12
 MAX_IMPLICATIONS = 10
 MAX_QUESTIONS = 10
@@ -86,8 +87,11 @@ def _implications(article: Article) -> list[Candidate]:
         strongest = sorted(found, key=lambda pair: -pair[1])[:IMPLICATIONS_PER_ARTICLE]
         return [Candidate(sentence, article.id) for sentence, _ in strongest]
     sentences = [s for p in article.sections.implications for s in split_sentences(p) if len(s.split()) >= 6]
-    chosen = rank_sentences(sentences, IMPLICATIONS_PER_ARTICLE, title=article.title)
-    return [Candidate(sentences[i], article.id) for i in chosen]
+    # The ranker shortlists the sentences central to the section; of those, the ones
+    # that say most plainly what follows (the detector's cues) are told.
+    shortlist = rank_sentences(sentences, IMPLICATIONS_SHORTLIST, title=article.title)
+    chosen = sorted(shortlist, key=lambda i: (-implication_score(sentences[i]), i))[:IMPLICATIONS_PER_ARTICLE]
+    return [Candidate(sentences[i], article.id) for i in sorted(chosen)]
 
 
 def _central(articles: Sequence[Article]) -> Article:

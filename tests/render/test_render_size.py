@@ -52,8 +52,8 @@ def test_forty_stories_stay_under_100_kb_with_the_default_limit(big: Briefing, e
         assert f"{big.url}#story-{story.id}" in rendered.text
 
 
-def test_as_many_stories_as_fit_stay_in_full(big: Briefing, env: Environment) -> None:
-    limit = 60_000
+@pytest.mark.parametrize("limit", [25_000, 60_000, 95_000, 150_000])
+def test_as_many_stories_as_fit_stay_in_full(big: Briefing, env: Environment, limit: int) -> None:
     rendered = render_email(big, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=limit)
     kept = 40 - rendered.collapsed
     one_more = email_module._Layout(big.stories[:kept + 1], big.stories[kept + 1:])

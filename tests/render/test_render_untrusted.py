@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,9 +19,13 @@ from lxml import html as lxml_html
 
 from briefing import pipeline
 from briefing.clock import FixedClock
+from briefing.ingest.text import fragment_to_text
+from briefing.render.preview import make_server
 from briefing.render.safety import clean_html, http_url, strip_control
 from briefing.settings import load_settings
+from briefing.store import Store
 from tests.conftest import FIXED_NOW, ROOT, ConfigMaker
+from tests.render.conftest import project
 
 TITLE = "<script>alert('title')</script> \"Quoted\" & <b>bold</b> ]]>"
 HOSTILE = [
@@ -38,8 +43,6 @@ SCHEMES = {"", "http", "https"}
 @pytest.fixture(scope="module")
 def hostile_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("hostile")
-    from tests.render.conftest import project
-
     settings = project(folder)
     for number, item in enumerate(HOSTILE):
         (folder / "seeds" / f"hostile{number}.json").write_text(json.dumps(item), "utf-8")
@@ -64,7 +67,12 @@ def test_the_hostile_articles_made_it_into_the_edition(hostile_out: Path) -> Non
 
 
 def test_no_output_carries_a_script_a_handler_or_a_foreign_scheme(hostile_out: Path) -> None:
-    documents = html_documents(hostile_out)
+    assert_inert(hostile_out)
+
+
+def assert_inert(out: Path) -> None:
+    """No page or feed under ``out`` can run anything or link anywhere but http(s)."""
+    documents = html_documents(out)
     assert len(documents) > 8
     for name, doc in documents:
         assert not doc.xpath("//script|//iframe|//object|//embed"), name
@@ -81,6 +89,50 @@ def test_the_text_part_writes_out_no_foreign_link(hostile_out: Path) -> None:
     links = re.findall(r"^[ \t]+(\S+:\S+)$", text, flags=re.MULTILINE)  # ... and every link line is http(s)
     assert len(links) >= 8 and all(re.match(r"https?://", link) for link in links), links
     assert "\x0b" not in text
+
+
+FEED = b"""<?xml version="1.0"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Hostile</title><link>https://hostile.example/</link><description>d</description>
+<item><title>&lt;script&gt;alert(1)&lt;/script&gt; Rare earth magnets</title><link>javascript:alert(1)</link>
+<guid>hostile-1</guid><pubDate>Tue, 17 Nov 2026 08:00:00 +0000</pubDate>
+<content:encoded><![CDATA[<p>Highlights</p><ul><li>Rare earth magnet exports fell <script>alert(2)</script>sharply.</li>
+<li onmouseover="alert(3)">Magnet prices rose <a href="javascript:alert(4)">here</a>.</li></ul>
+<p>Body about rare earth magnets.<svg><text>LOGO</text></svg><iframe src="https://evil.example/"></iframe></p>]]>
+</content:encoded></item></channel></rss>"""
+
+
+def test_a_hostile_feed_comes_out_inert(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "feed.xml").write_bytes(FEED)
+    server = make_server(tmp_path / "site", 0)  # a real HTTP server on 127.0.0.1 serving the feed
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings = project(tmp_path, sources={"feeds": [{"url": f"{server.url}feed.xml", "name": "hostile"}]})
+    store = Store.open(settings.store.path)
+    try:
+        result = pipeline.build(settings, store, FixedClock(FIXED_NOW))
+        (entry,) = [a for a in store.articles(store.unpublished_article_ids()) if a.source == "hostile"]
+    finally:
+        store.close()
+        server.shutdown()
+        server.server_close()
+    assert "Magnet prices rose here." in entry.text and "Rare earth magnet exports fell sharply." in entry.text
+    assert not re.search(r"alert|LOGO|<", entry.text)
+    assert any(ref.source == "hostile" for story in result.briefing.stories for ref in story.articles)
+    assert_inert(settings.output.dir)
+
+
+@pytest.mark.parametrize("html", [
+    "<h2>Background</h2><p>First paragraph.</p>\n<p>Second with <b>bold</b> words.</p><ul><li>one</li><li>two</li></ul>",
+    "<section>Para1</section><section>Para2</section><main>Main<br>line</main><address>addr</address>",
+    "<div>One<svg><text>Logo</text></svg></div><div>Two &amp; three &lt;tag&gt;</div><script>x</script>",
+    "<table><tr><td>a</td></tr></table><dl><dt>t</dt><dd>d</dd></dl><details><summary>S</summary>D</details>",
+    "<p>a<img src=x alt='Alt'>b</p><figure><img src=y><figcaption>Cap</figcaption></figure><noscript>NS</noscript>",
+    "<blockquote>q</blockquote><pre>  code\n  more</pre><hr>after <center>c</center>",
+])
+def test_sanitising_feed_html_keeps_its_text(html: str) -> None:
+    """Ingest reads feed HTML after ``clean_html``: no paragraph may merge or go missing on the way."""
+    assert fragment_to_text(clean_html(html)) == fragment_to_text(html)
 
 
 @pytest.mark.parametrize("url", [
@@ -114,7 +166,9 @@ def test_strip_control_drops_what_xml_forbids() -> None:
 
 
 def test_no_template_switches_escaping_off() -> None:
-    for template in sorted((ROOT / "templates").iterdir()):
+    templates = sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file())
+    assert len(templates) >= 8
+    for template in templates:
         source = template.read_text("utf-8")
         assert not re.search(r"\|\s*safe\b|autoescape\s+false|Markup\(", source), template.name
 

@@ -1,0 +1,132 @@
+"""One connection to the store's database, the same on SQLite and PostgreSQL.
+
+``Store`` (``briefing.store``) writes its SQL once, in the subset both engines
+speak (``INSERT ... ON CONFLICT``, ``CASE``, ``count(*)``), with ``?``
+placeholders; this class runs it through SQLAlchemy Core's
+``exec_driver_sql`` (``?`` becomes psycopg's ``%s``: our SQL holds no literal
+``?`` or ``%``), builds the idempotent inserts with Core's dialect-aware
+``insert().on_conflict_do_nothing()``, and owns the transactions:
+
+- ``transaction()`` is ``BEGIN IMMEDIATE`` (SQLite: writers queue up front, no
+  deadlock on upgrade) or ``BEGIN`` (PostgreSQL) ... ``COMMIT``; nested, a
+  ``SAVEPOINT``; outside one, every statement commits at once;
+- a *rehearsal* (``snapshot``) is for dry runs and ``send --to``: on SQLite an
+  in-memory copy of the file (``sqlite3`` backup: the file is never written);
+  on PostgreSQL a second connection inside a transaction that is always rolled
+  back. Copying a shared database into memory would cost as much as the
+  database; a rolled-back transaction costs nothing, sees the real rows, and
+  leaves no trace. What it holds meanwhile is row locks on rows it wrote
+  (a dry run's new articles and edition), for the seconds a dry run lasts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, CursorResult, Engine, Table
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from briefing.db import migrate
+from briefing.db.engine import display, make_engine
+from briefing.db.schema import insert_ignoring
+from briefing.errors import StoreError
+
+
+class Database:
+    """An open connection (autocommit at the driver), its engine and its transaction depth."""
+
+    def __init__(self, engine: Engine, connection: Connection, *, rehearsal: bool = False) -> None:
+        self.engine = engine
+        self.connection = connection
+        self.depth = 1 if rehearsal else 0
+        self.rehearsal = rehearsal
+        self.postgresql = connection.dialect.name == "postgresql"
+
+    @classmethod
+    def open(cls, url: URL, *, migrate_to_head: bool = True) -> Database:
+        """Connect and (by default) migrate; ``StoreError`` names the database and what failed."""
+        engine = make_engine(url)
+        try:
+            connection = engine.connect()
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(f"{display(url)}: cannot open the store: {_reason(exc)}") from None
+        database = cls(engine, connection)
+        try:
+            if migrate_to_head:
+                migrate.upgrade(connection, display(url))
+            else:
+                migrate.check(migrate.current(connection), migrate.revisions(), display(url))
+        except BaseException:
+            database.close()
+            raise
+        return database
+
+    @property
+    def raw(self) -> Any:
+        """The driver's own connection (``sqlite3.Connection`` or ``psycopg.Connection``)."""
+        return self.connection.connection.dbapi_connection
+
+    def run(self, sql: str, params: Sequence[Any] = ()) -> CursorResult[Any]:
+        return self.connection.exec_driver_sql(self._driver(sql), tuple(params))
+
+    def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.connection.exec_driver_sql(self._driver(sql), [tuple(row) for row in rows])
+
+    def insert_ignoring(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert the rows that conflict with none already there; how many were new."""
+        if not rows:
+            return 0
+        result = self.connection.execute(insert_ignoring(self.connection, table), list(rows))
+        return int(result.rowcount)
+
+    def _driver(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.postgresql else sql
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN (IMMEDIATE on SQLite) ... COMMIT, or a savepoint inside one; rolled back on any exception."""
+        self.depth += 1
+        savepoint = f"sp{self.depth}"
+        begin = "BEGIN" if self.postgresql else "BEGIN IMMEDIATE"
+        self.connection.exec_driver_sql(begin if self.depth == 1 else f"SAVEPOINT {savepoint}")
+        try:
+            yield
+        except BaseException:
+            self.connection.exec_driver_sql("ROLLBACK" if self.depth == 1 else f"ROLLBACK TO SAVEPOINT {savepoint}")
+            raise
+        finally:
+            self.depth -= 1
+        self.connection.exec_driver_sql("COMMIT" if self.depth == 0 else f"RELEASE SAVEPOINT {savepoint}")
+
+    def rehearse(self) -> Database:
+        """A connection whose writes never reach the store (see the module docstring)."""
+        if not self.postgresql:
+            engine = make_engine(URL.create("sqlite", database=":memory:"))
+            connection = engine.connect()
+            raw: sqlite3.Connection = self.raw
+            raw.backup(connection.connection.dbapi_connection)
+            return Database(engine, connection)
+        engine = make_engine(self.engine.url)
+        connection = engine.connect()
+        connection.exec_driver_sql("BEGIN")
+        return Database(engine, connection, rehearsal=True)
+
+    def close(self) -> None:
+        try:
+            if self.rehearsal:
+                self.connection.exec_driver_sql("ROLLBACK")
+            self.connection.close()
+        finally:
+            self.engine.dispose()
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return str(exc.orig).strip().splitlines()[0]
+    return str(exc).splitlines()[0]

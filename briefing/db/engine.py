@@ -1,0 +1,89 @@
+"""Which database the store is, and an engine configured the same way every time.
+
+``store.url`` names it (``sqlite:///var/briefing.db`` or
+``postgresql://briefing@db.example.org/briefing``); empty means the SQLite
+file ``store.path``. The password is never written in the settings file: it
+comes from env ``BRIEFING_STORE_PASSWORD``, or from the URL's own
+environment-variable form, ``postgresql://briefing:${DB_PASSWORD}@host/db``,
+expanded when the engine is made. ``postgresql://`` uses psycopg 3 (a binary
+wheel from PyPI: no compiler needed).
+
+Connections are autocommit at the driver: the store runs its own
+``BEGIN`` / ``BEGIN IMMEDIATE`` ... ``COMMIT`` (``briefing.store.Store.transaction``),
+so a statement outside a transaction commits at once, on both engines.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.pool import NullPool, StaticPool
+
+from briefing.errors import StoreError
+
+STORE_PASSWORD_ENV = "BRIEFING_STORE_PASSWORD"
+_ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def store_url(url: str, path: Path, env: Mapping[str, str] | None = None) -> URL:
+    """The store's URL: ``url`` with ``${NAME}`` expanded and the password from env, or ``path``."""
+    env = os.environ if env is None else env
+    if not url:
+        return URL.create("sqlite", database=str(path))
+    missing = [name for name in _ENV_REFERENCE.findall(url) if name not in env]
+    if missing:
+        raise StoreError(f"store.url names env {', '.join(missing)}, which is not set")
+    try:
+        parsed = make_url(_ENV_REFERENCE.sub(lambda m: env[m.group(1)], url))
+    except ArgumentError as exc:
+        raise StoreError(f"store.url is not a database URL: {exc}") from None
+    if parsed.get_backend_name() == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.password is None and env.get(STORE_PASSWORD_ENV):
+            parsed = parsed.set(password=env[STORE_PASSWORD_ENV])
+    elif parsed.get_backend_name() != "sqlite":
+        raise StoreError(f"store.url: {parsed.get_backend_name()} is not supported; use sqlite:/// or postgresql://")
+    return parsed
+
+
+def is_postgresql(url: URL) -> bool:
+    return url.get_backend_name() == "postgresql"
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file of a SQLite URL; None for PostgreSQL or an in-memory database."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database))
+
+
+def make_engine(url: URL) -> Engine:
+    """An engine whose connections autocommit; one connection per ``Store`` (no pool to share)."""
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+    if url.get_backend_name() == "sqlite":
+        memory = sqlite_file(url) is None
+        options |= {"poolclass": StaticPool if memory else NullPool,
+                    "connect_args": {"timeout": 30, "check_same_thread": False}}
+    else:
+        options |= {"poolclass": NullPool, "connect_args": {"connect_timeout": 10}}
+    engine = create_engine(url, **options)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_setup)
+    return engine
+
+
+def _sqlite_setup(dbapi_connection: Any, record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we say BEGIN IMMEDIATE ourselves
+    dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+
+def display(url: URL) -> str:
+    """The URL for messages, password hidden."""
+    return url.render_as_string(hide_password=True)
