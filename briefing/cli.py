@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +22,9 @@ from briefing.clock import SystemClock
 from briefing.errors import BriefingError, ConfigError
 from briefing.models import DeliveryReport, IngestReport
 from briefing.settings import CONFIG_ENV, Settings, load_settings
+
+if TYPE_CHECKING:
+    from briefing.store import Store
 
 EXIT_ERROR, EXIT_USAGE, EXIT_INCOMPLETE = 1, 2, 3
 
@@ -298,7 +301,7 @@ def subscribers() -> None:
 
 
 @contextmanager
-def _subscriber_store(settings: Settings) -> Iterator[Any]:
+def _subscriber_store(settings: Settings) -> Iterator[Store]:
     from briefing.store import Store
 
     store = Store.open(settings.store.path)
@@ -420,28 +423,34 @@ def subscribers_export(obj: Context, output: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=None,
+              help="Port to listen on (default: web.port; 0 picks a free one).")
 @click.pass_obj
-def serve(obj: Context, port: int) -> None:
-    """Serve output.dir on 127.0.0.1 to preview the archive and subscribe to the feed locally.
+def serve(obj: Context, port: int | None) -> None:
+    """Run the web application: the archive and feeds of output.dir, sign-up and unsubscribe.
 
-    Build first (`briefing build`); Ctrl-C stops. Only this machine can connect.
+    Listens on web.host (default 127.0.0.1). Pages: /subscribe (double opt-in),
+    /confirm, /unsubscribe (one click, RFC 8058); everything else is the archive
+    `briefing build` wrote. Needs env BRIEFING_SECRET_KEY (the same as for
+    `briefing send`) and refuses to start without it. SIGTERM or Ctrl-C stops.
     """
-    from briefing.render.preview import make_server
+    from briefing.errors import SubscriberError
+    from briefing.web.server import WebServer
 
-    root = obj.settings.output.dir
+    settings = obj.settings
     try:
-        server = make_server(root, port)
+        server = WebServer(settings, port)
+    except SubscriberError as exc:
+        raise click.ClickException(str(exc)) from None
     except OSError as exc:
-        raise click.ClickException(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}") from None
-    click.echo(f"serving {root} at {server.url}  (feed: {server.url}feed.xml; Ctrl-C stops)")
+        where = f"{settings.web.host}:{settings.web.port if port is None else port}"
+        raise click.ClickException(f"cannot serve on {where}: {exc.strerror or exc}") from None
+    click.echo(f"serving {settings.output.dir} at {server.url}  (feed: {server.url}feed.xml; "
+               f"sign-up: {server.url}subscribe; Ctrl-C stops)")
     try:
-        server.serve_forever()
+        server.run()
     except KeyboardInterrupt:
         pass
-    finally:
-        server.server_close()
 
 
 def main() -> None:

@@ -109,7 +109,7 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
         mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
             outcome = ledger.deliver(mailing, store, active, clock.now, stop or threading.Event())
-        ledger.finish(store, mailing.recipients, key, clock.now())
+        ledger.finish(store, subscribers.recipients(settings, store), key, clock.now())  # less who left meanwhile
         return _report(result, dry_run, outcome, outbox if dry_run else None, "")
 
 

@@ -15,7 +15,8 @@ The rules, all here so the web app, the CLI and the send agree:
   by signing up again and following the new confirmation link.
 - **The audience** of a send is ``email.recipients`` (with the file) plus the
   active subscribers, minus every suppressed address, compared
-  case-insensitively (``recipients``).
+  case-insensitively (``recipients``); the send asks ``suppressed`` again
+  right before each message.
 - **A sign-up tells nothing:** ``sign_up`` treats a known, an unknown and a
   suppressed address alike as far as its caller can see; it returns a nonce
   when a confirmation mail is due and "" when not (already active, or one was
@@ -70,6 +71,12 @@ def recipients(settings: Settings, store: Store) -> tuple[str, ...]:
         if address.lower() not in suppressed:
             merged.setdefault(address.lower(), address)
     return tuple(merged.values())
+
+
+def suppressed(store: Store, address: str) -> bool:
+    """Whether ``address`` unsubscribed or bounced (checked again just before each message)."""
+    row = store.subscriber(address)
+    return row is not None and row.status in SUPPRESSED
 
 
 def listing(settings: Settings, store: Store, status: str = "") -> list[Subscriber]:

@@ -7,7 +7,7 @@ its own seeds copy, store and output folder, so no test touches the checkout.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from briefing.clock import FixedClock
-from briefing.settings import Settings, load_settings
+from briefing.settings import SECRET_ENV, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -85,3 +85,15 @@ def settings(make_config: ConfigMaker) -> Settings:
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(FIXED_NOW)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def secret_key_in_environment() -> Iterator[None]:
+    """Child processes (`briefing serve` refuses to start without it) get a link-signing secret.
+
+    Settings loaded with an explicit ``env=`` are unaffected; a test that needs
+    the secret absent removes it from the environment it passes on.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SECRET_ENV, "test-session-secret-0123456789abcdef")
+        yield

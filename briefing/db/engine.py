@@ -19,7 +19,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
@@ -27,6 +27,9 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool, StaticPool
 
 from briefing.errors import StoreError
+
+if TYPE_CHECKING:
+    from briefing.settings import StoreSettings
 
 STORE_PASSWORD_ENV = "BRIEFING_STORE_PASSWORD"
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -87,3 +90,8 @@ def _sqlite_setup(dbapi_connection: Any, record: Any) -> None:
 def display(url: URL) -> str:
     """The URL for messages, password hidden."""
     return url.render_as_string(hide_password=True)
+
+
+def shares_senders(settings: StoreSettings) -> bool:
+    """Whether several senders may share an edition: PostgreSQL (row claims), not SQLite (one at a time)."""
+    return is_postgresql(store_url(settings.url, settings.path))

@@ -16,7 +16,10 @@ the scheduler:
   nobody's message was judged, so everyone not yet served stays pending and
   the outcome says so;
 - a stop request (SIGTERM/SIGINT through ``stop_on_signals``) is honoured
-  between recipients, never inside one.
+  between recipients, never inside one;
+- the audience is ``Mailing.recipients`` (``briefing.subscribers.recipients``),
+  and each address is checked again just before its message: whoever
+  unsubscribed while a long, rate-limited send was under way is skipped.
 
 The one window left: a crash after the server's 250 and before that row is
 written resends that single message on the next run. Its ``Message-ID`` is the
@@ -45,6 +48,7 @@ from briefing.models import Briefing, Delivery, RenderedEmail
 from briefing.serialise import briefing_to_json
 from briefing.settings import Settings
 from briefing.store import Store
+from briefing.subscribers import suppressed
 from briefing.tokens import Tokens, with_token
 
 log = logging.getLogger(__name__)
@@ -108,6 +112,9 @@ def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], da
         if stop.is_set() or (pause > 0 and stop.wait(pause)):
             return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
         last = time.monotonic()
+        if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
+            log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
+            continue
         delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
         deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):

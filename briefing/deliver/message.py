@@ -19,8 +19,8 @@ import html
 import re
 from dataclasses import replace
 from datetime import datetime
-from email.headerregistry import Address
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit

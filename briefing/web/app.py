@@ -124,8 +124,8 @@ class Web:
         task = BackgroundTask(self.mail_confirmation, address, nonce) if nonce else None
         return self.message(200, "Check your inbox", [
             f"If {address} can receive our mail, a message with a confirmation link is on its way.",
-            f"Follow that link within {self.settings.subscribers.confirm_days} days to start receiving "
-            f"{self.title}; nothing is sent to you before."], background=task)
+            (f"Follow that link within {self.settings.subscribers.confirm_days} days to start receiving "
+             f"{self.title}; nothing is sent to you before.")], background=task)
 
     def mail_confirmation(self, address: str, nonce: str) -> None:
         link = with_token(f"{self.settings.output.site_url}confirm", self.tokens.confirm(address, nonce))
@@ -142,8 +142,8 @@ class Web:
         outcome = await self.with_store(subscribers.confirm, address, nonce, self.clock.now())
         if outcome == "used":
             return self.message(410, "This link no longer works", [
-                "This confirmation link was already used, or a newer one was sent, or the address "
-                "unsubscribed since."], again=True)
+                ("This confirmation link was already used, or a newer one was sent, or the address "
+                 "unsubscribed since.")], again=True)
         return self.message(200, "You are subscribed", [
             f"{self.title} will come to {address} once a week.",
             "Every issue has a link at the bottom that unsubscribes you with one click."])

@@ -1,8 +1,9 @@
 """``briefing serve``: the web application under uvicorn, on ``web.host``:``web.port``.
 
-The socket is bound before uvicorn starts, so port 0 works (the URL printed
-holds the port the system picked) and "address in use" is reported before
-anything else happens. Uvicorn's access log is off: request lines would
+The socket is bound and listening before uvicorn starts, so port 0 works
+(the URL printed holds the port the system picked), "address in use" is
+reported before anything else happens, and a client may connect as soon as
+the URL is printed. Uvicorn's access log is off: request lines would
 write every confirm and unsubscribe token into the log. ``X-Forwarded-For``
 is believed only from 127.0.0.1 (a reverse proxy on the same machine), so
 the rate limit counts real clients behind it and nobody else can pose as one.
@@ -21,6 +22,8 @@ from briefing.web.app import make_app
 from briefing.web.confirmation import MailerFactory
 
 log = logging.getLogger(__name__)
+
+BACKLOG = 2048  # uvicorn's default
 
 
 class WebServer:
@@ -55,11 +58,16 @@ class WebServer:
 
 
 def listen(host: str, port: int) -> socket.socket:
-    """A TCP socket bound to ``host``:``port`` (uvicorn starts listening on it)."""
+    """A TCP socket listening on ``host``:``port``.
+
+    Listening at once means a client that connects as soon as the URL is
+    printed waits in the backlog until uvicorn accepts, rather than being refused.
+    """
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        sock.listen(BACKLOG)
     except OSError:
         sock.close()
         raise

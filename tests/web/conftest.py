@@ -94,7 +94,7 @@ SiteMaker = Callable[..., Site]
 
 
 @pytest.fixture
-def make_site(make_config: ConfigMaker, smtp_server: SmtpServer) -> Iterator[SiteMaker]:
+def make_site(make_config: ConfigMaker, smtp_server: SmtpServer) -> Iterator[SiteMaker]:  # noqa: F811
     """Start the web application for a fresh project; keyword arguments override settings sections."""
     servers: list[tuple[WebServer, threading.Thread]] = []
 

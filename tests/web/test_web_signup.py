@@ -19,13 +19,15 @@ from tests.web.conftest import SECRET, Site, SiteMaker
 SAME_HEADERS = ("content-type", "content-security-policy", "cache-control", "referrer-policy", "x-content-type-options")
 
 
-def shape(answer: httpx.Response, address: str) -> tuple[int, dict[str, str | None], str]:
-    """What an observer sees of an answer, with the echoed address blanked."""
-    return (answer.status_code, {h: answer.headers.get(h) for h in SAME_HEADERS},
-            answer.text.replace(address, "ADDRESS"))
+def shape(answer: httpx.Response, address: str, token: str = "") -> tuple[int, tuple[str | None, ...], str]:
+    """What an observer sees of an answer, with the echoed address (and token) blanked."""
+    text = answer.text.replace(address, "ADDRESS")
+    return (answer.status_code, tuple(answer.headers.get(h) for h in SAME_HEADERS),
+            text.replace(token, "TOKEN") if token else text)
 
 
-def test_the_answer_is_the_same_whether_or_not_the_address_is_known(site: Site) -> None:
+def test_the_answer_is_the_same_whether_or_not_the_address_is_known(make_site: SiteMaker) -> None:
+    site = make_site(web={"rate_limit": 100})
     store = Store.open(site.settings.store.path)
     try:
         subscribers.sign_up(store, "pending@example.org", FIXED_NOW)
@@ -40,13 +42,14 @@ def test_the_answer_is_the_same_whether_or_not_the_address_is_known(site: Site) 
     with site.client() as client:
         shapes = {shape(client.post("/subscribe", data={"email": a}), a) for a in addresses}
     assert len(shapes) == 1
-    status, headers, body = shapes.pop()
+    status, _headers, body = shapes.pop()
     assert status == 200 and "Check your inbox" in body
     # The unsubscribe page does not tell either: a stranger's token gets the same page as a member's.
     tokens = Tokens(SECRET, site.clock, 7)
     with site.client() as client:
-        pages = {shape(client.get("/unsubscribe", params={"token": tokens.unsubscribe(a)}), a) for a in addresses}
-    assert len(pages) == 1
+        pages = {shape(client.get("/unsubscribe", params={"token": t}), a, t)
+                 for a, t in ((a, tokens.unsubscribe(a)) for a in addresses)}
+    assert len(pages) == 1 and pages.pop()[0] == 200
 
 
 def test_a_confirmation_goes_only_where_one_is_due(site: Site) -> None:
@@ -63,7 +66,7 @@ def test_a_confirmation_goes_only_where_one_is_due(site: Site) -> None:
 
 
 MALFORMED = ["", "plainaddress", "no-at.example.org", "a@", "@example.org", "two@@example.org",
-             "a b@example.org", "a@example..org", "x" * 70 + "@example.org", "a@-example.org",
+             "a b@example.org", "a@example..org", "x" * 250 + "@example.org", "a@-example.org",
              '<script>alert("x")</script>@example.org', "reader@example.org\r\nBcc: victim@example.org"]
 
 
