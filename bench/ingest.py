@@ -93,7 +93,7 @@ def measure(count: int, workdir: Path) -> dict[str, float]:
     config = workdir / "briefing.toml"
     config.write_text('[sources]\nfolders = ["articles"]\n[store]\npath = "var/briefing.db"\n', encoding="utf-8")
     settings = load_settings(config, env={})
-    store = Store.open(settings.store.path)
+    store = Store.open_settings(settings.store)
     clock = SystemClock()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()

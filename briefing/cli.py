@@ -69,7 +69,7 @@ def ingest(obj: Context) -> None:
     from briefing.ingest import collect
     from briefing.store import Store
 
-    store = Store.open(obj.settings.store.path)
+    store = Store.open_settings(obj.settings.store)
     try:
         with _progress_bars() as progress:
             report = collect(obj.settings, store, SystemClock(), progress=progress)
@@ -135,7 +135,7 @@ def watch(obj: Context, polling: bool) -> None:
             _print_ingest(report, prefix=f"{datetime.now():%H:%M:%S} {kind}: ")
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    store = Store.open(obj.settings.store.path)
+    store = Store.open_settings(obj.settings.store)
     click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
                f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
     try:
@@ -155,7 +155,7 @@ def build(obj: Context, as_json: bool) -> None:
     from briefing.serialise import briefing_to_json
     from briefing.store import Store
 
-    store = Store.open(obj.settings.store.path)
+    store = Store.open_settings(obj.settings.store)
     try:
         result = pipeline.build(obj.settings, store, SystemClock())
     finally:
@@ -237,20 +237,43 @@ def _print_report(report: DeliveryReport, settings: Settings) -> None:
 
 
 @cli.command()
+@click.option("--standby", is_flag=True,
+              help="If another scheduler is active, wait and take over when it stops (schedule.standby_seconds).")
 @click.pass_obj
-def schedule(obj: Context) -> None:
+def schedule(obj: Context, standby: bool) -> None:
     """Run in the foreground: the weekly send and the feed polling.
 
     Sends at schedule.day schedule.time in briefing.timezone, polls feeds every
     sources.poll_minutes, and on start sends this week's edition at once if its
     time has passed and it is not fully sent. SIGTERM or Ctrl-C stops cleanly
-    between two recipients. One scheduler per store: a second one exits with 1.
+    between two recipients. One scheduler per store: a second one exits with 1,
+    unless started with --standby: then it waits and takes over within
+    schedule.standby_seconds when the active one dies.
     """
     from briefing import schedule as scheduling
 
     if logging.getLogger().level <= logging.WARNING:  # unattended: say what it does unless -q
         logging.getLogger("briefing").setLevel(min(logging.getLogger().level, logging.INFO))
-    scheduling.run(obj.settings)
+    scheduling.run(obj.settings, standby=standby)
+
+
+@cli.command()
+@click.option("--check", is_flag=True, help="Only say whether the store is at this briefing's schema (exit 1 if not).")
+@click.pass_obj
+def migrate(obj: Context, check: bool) -> None:
+    """Bring the store's schema to this briefing's version (Alembic migrations).
+
+    Every command also migrates on start; run this first when several
+    processes share a PostgreSQL store. A store written by a newer briefing
+    is refused.
+    """
+    from briefing.db.migrate import status, upgrade_store
+
+    before, after = status(obj.settings.store) if check else upgrade_store(obj.settings.store)
+    if check and before != after:
+        click.echo(f"store schema {before or 'empty'}; this briefing needs {after}: run `briefing migrate`")
+        raise SystemExit(1)
+    click.echo(f"store schema: {after}" + ("" if before == after else f" (was {before or 'empty'})"))
 
 
 @cli.command()
@@ -260,7 +283,7 @@ def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
     from briefing.store import Store
 
-    store = Store.open(obj.settings.store.path)
+    store = Store.open_settings(obj.settings.store)
     try:
         quarantined = store.quarantined()
         data: dict[str, Any] = {
@@ -277,7 +300,7 @@ def status(obj: Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    click.echo(f"store: {obj.settings.store.path}")
+    click.echo(f"store: {obj.settings.store.url or obj.settings.store.path}")
     click.echo(f"articles: {data['articles']}   quarantined: {data['quarantined']}")
     for q in data["quarantine"]:
         click.echo(f"  quarantined {q['origin']}: {q['reason']}")
@@ -304,7 +327,7 @@ def subscribers() -> None:
 def _subscriber_store(settings: Settings) -> Iterator[Store]:
     from briefing.store import Store
 
-    store = Store.open(settings.store.path)
+    store = Store.open_settings(settings.store)
     try:
         yield store
     finally:

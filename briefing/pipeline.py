@@ -1,14 +1,16 @@
 """The pipeline, top to bottom: collect -> store -> select -> summarise -> render -> deliver.
 
 ``build`` runs the first five stages and writes the site; ``send`` adds
-delivery. A dry run is the same code on an in-memory copy of the store, with
+delivery. A dry run is the same code on an in-memory copy of the store (on
+PostgreSQL: inside a transaction that is always rolled back), with
 feeds left unfetched (no network) and the ``OutboxMailer`` writing ``.eml``
 files: the store on disk is never touched.
 
 Exactly-once: an edition (ISO week) is claimed in one transaction together
 with its article list and content, so a resumed send mails the very same
 edition, and each recipient is marked only after the server accepted it
-(``briefing.deliver.ledger``; one sender at a time, behind a file lock).
+(``briefing.deliver.ledger``): on SQLite one sender at a time, behind a file
+lock; on PostgreSQL several senders share the recipients, each claimed by one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 
 from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
+from briefing.db.engine import shares_senders
 from briefing.deliver import ledger
 from briefing.deliver.lock import hold, lock_path
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
@@ -95,7 +98,8 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
          stop: threading.Event | None = None) -> DeliveryReport:
     """Build the current edition and mail it to every recipient who has not had it."""
     clock = clock or SystemClock()
-    sender = nullcontext() if dry_run else hold(lock_path(settings.store.path, "send"), "another `briefing send`")
+    sender = nullcontext() if dry_run or shares_senders(settings.store) else hold(
+        lock_path(settings.store.path, "send"), "another `briefing send`")
     with sender, _open_store(settings, snapshot=dry_run) as store:
         result = build(settings, store, clock, fetch_feeds=not dry_run)
         key = result.briefing.edition.key
@@ -103,8 +107,8 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
             reason = f"edition {key} has no new articles and briefing.send_empty is false"
             log.info("not sending: %s", reason)
             return _report(result, dry_run, ledger.Outcome(()), None, reason)
-        if not result.claimed:
-            ledger.claim(store, result.briefing, clock.now())
+        if not result.claimed and not ledger.claim(store, result.briefing, clock.now()):
+            result = build(settings, store, clock, fetch_feeds=False)  # another sender claimed it first: use theirs
         outbox = settings.output.dir / "outbox" / key
         mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
@@ -126,7 +130,7 @@ def send_test(settings: Settings, address: str, *, clock: Clock | None = None, m
 @contextmanager
 def _open_store(settings: Settings, *, snapshot: bool) -> Iterator[Store]:
     """The store on disk, or an in-memory copy of it that is thrown away afterwards."""
-    store = disk = Store.open(settings.store.path)
+    store = disk = Store.open_settings(settings.store)
     if snapshot:
         try:
             store = disk.snapshot()

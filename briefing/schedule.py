@@ -27,8 +27,11 @@ claimed, so recipients left pending (server down, 4xx) are retried every
 whoever has not had the edition (``briefing.deliver.ledger``), one sender at a
 time (``var/briefing.send.lock``), so a manual ``briefing send`` cannot race it.
 
-One scheduler per store: ``var/briefing.schedule.lock`` (``fcntl.flock``). A
-second one exits with a message naming the pid that holds it. SIGTERM/SIGINT
+One scheduler per store: ``var/briefing.schedule.lock`` (``fcntl.flock``), or
+on PostgreSQL an advisory lock, with the jobs in the shared database
+(``briefing.db.leader``). A second one exits with a message naming the pid
+that holds it; started with ``--standby`` it waits and takes over when the
+active one dies. SIGTERM/SIGINT
 set ``STOP``: a running send stops between two recipients, then the scheduler
 shuts down after waiting for it.
 """
@@ -50,8 +53,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from briefing import pipeline
 from briefing.clock import SystemClock, edition_for
+from briefing.db.engine import is_postgresql, store_url
+from briefing.db.leader import scheduler_lock
 from briefing.deliver.ledger import stop_on_signals
-from briefing.deliver.lock import hold, lock_path
 from briefing.errors import BriefingError
 from briefing.ingest import collect
 from briefing.settings import DAYS, Settings, load_settings
@@ -147,10 +151,15 @@ class Scheduler(BackgroundScheduler):  # type: ignore[misc]  # apscheduler ships
 
 
 def make_scheduler(settings: Settings) -> Scheduler:
-    path = jobs_path(settings.store.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    url = store_url(settings.store.url, settings.store.path)
+    if is_postgresql(url):  # the jobs live in the shared database, where a standby finds them
+        jobstore = SQLAlchemyJobStore(url=url)
+    else:
+        path = jobs_path(settings.store.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        jobstore = SQLAlchemyJobStore(url=f"sqlite:///{path}")
     return Scheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{path}")},
+        jobstores={"default": jobstore},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
         timezone=timezone.utc,
@@ -160,7 +169,7 @@ def make_scheduler(settings: Settings) -> Scheduler:
 def install_jobs(scheduler: Scheduler, settings: Settings, now: datetime) -> datetime:
     """Add (or replace) both jobs; return when the weekly send runs next."""
     trigger = weekly_trigger(settings)
-    store = Store.open(settings.store.path)
+    store = Store.open_settings(settings.store)
     try:
         reason = catch_up_reason(settings, store, now)
     finally:
@@ -190,10 +199,17 @@ def _stored_run_time(scheduler: Scheduler) -> datetime | None:
     return job.next_run_time if job is not None else None
 
 
-def run(settings: Settings) -> None:
-    """Run the scheduler in the foreground until SIGTERM/SIGINT (or ``STOP``)."""
+def run(settings: Settings, *, standby: bool = False) -> None:
+    """Run the scheduler in the foreground until SIGTERM/SIGINT (or ``STOP``).
+
+    ``standby``: while another scheduler is active, wait to take over instead
+    of exiting (``briefing.db.leader``).
+    """
     STOP.clear()
-    with hold(lock_path(settings.store.path, "schedule"), "another `briefing schedule`"), stop_on_signals(STOP):
+    with stop_on_signals(STOP), scheduler_lock(settings, STOP, standby=standby) as alive:
+        if alive is None:
+            log.info("scheduler stopped while standing by")
+            return
         scheduler = make_scheduler(settings)
         scheduler.start(paused=True)
         try:
@@ -201,7 +217,7 @@ def run(settings: Settings) -> None:
             scheduler.resume()
             log.info("scheduler running: next weekly send %s; feeds polled every %d min; jobs in %s",
                      _local(next_send, settings), settings.sources.poll_minutes, jobs_path(settings.store.path))
-            while not STOP.wait(1.0):
+            while not STOP.wait(1.0) and alive():
                 pass
             log.info("stopping: waiting for a running job to reach a safe point")
         finally:
@@ -221,7 +237,7 @@ def poll_job(config: str) -> None:
     """Read folders and feeds into the store, then retry this week's pending recipients."""
     try:
         settings = load_settings(Path(config))
-        store = Store.open(settings.store.path)
+        store = Store.open_settings(settings.store)
         try:
             report = collect(settings, store, SystemClock())
             retry = catch_up_reason(settings, store, datetime.now(timezone.utc), started_only=True)

@@ -51,6 +51,7 @@ class SourcesSettings:
 @dataclass(frozen=True)
 class StoreSettings:
     path: Path
+    url: str = ""  # empty: the SQLite file ``path``; the password is never here (briefing.db.engine)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class BriefingSettings:
 class ScheduleSettings:
     day: str
     time: time
+    standby_seconds: int = 15  # a standby scheduler retries the lock this often (briefing.db.leader)
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,23 @@ class Setting:
     example: str
 
 
+
+def _store_url(value: Any, base: Path) -> str:
+    """A ``sqlite:///`` or ``postgresql://`` URL, without a literal password."""
+    url = _str(value, base).strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in ("sqlite", "postgresql", "postgresql+psycopg"):
+        raise ValueError(f"expected sqlite:///FILE or postgresql://USER@HOST/DB, got {parts.scheme or url!r}")
+    password = parts.password or ""
+    if password and not (password.startswith("${") and password.endswith("}")):
+        raise ValueError("a password must not be written in the settings file: set env "
+                         "BRIEFING_STORE_PASSWORD, or write ${NAME} to read env NAME")
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return "sqlite:///" + str(base / url[len("sqlite:///"):])
+    return url
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("sources", "folders", ["../seeds"], "folders of article files (.txt .md .html .json)", _folders, 'folders = ["../seeds"]'),
     Setting("sources", "feeds", [], "RSS/Atom URLs: strings, or tables {url, name}", _feeds, 'feeds = ["https://example.org/feed.xml"]'),
@@ -290,6 +309,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sources", "max_feed_bytes", 10_000_000, "feed bodies are cut off at this size", _int_between(1, 1 << 31), "max_feed_bytes = 10000000"),
     Setting("sources", "fetch_timeout", 20, "connect and read timeout for feeds, and the most one download may take, seconds", _seconds, "fetch_timeout = 20"),
     Setting("store", "path", "../var/briefing.db", "SQLite file", _path, 'path = "../var/briefing.db"'),
+    Setting("store", "url", "", "database URL, sqlite:///FILE or postgresql://USER@HOST/DB; empty = store.path; password from env BRIEFING_STORE_PASSWORD or ${ENV} in the URL", _store_url, 'url = "postgresql://briefing@db.example.org/briefing"'),
     Setting("output", "dir", "../out", "web archive, feeds, email previews and outbox", _path, 'dir = "../out"'),
     Setting("output", "site_url", "https://briefing.example.org/", "absolute base URL of the published output.dir", _site_url, 'site_url = "https://briefing.example.org/"'),
     Setting("output", "templates", "", "folder of jinja2 templates; empty = the bundled templates/", _optional_path, 'templates = "../templates"'),
@@ -301,6 +321,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("briefing", "max_stories", 40, "most stories in one edition", _int_between(1, 500), "max_stories = 40"),
     Setting("schedule", "day", "mon", "weekday of the weekly send", _day, 'day = "mon"'),
     Setting("schedule", "time", "08:00", "local time of the weekly send, HH:MM", _clock_time, 'time = "08:00"'),
+    Setting("schedule", "standby_seconds", 15, "how often a `briefing schedule --standby` retries to become the active one", _int_between(1, 3600), "standby_seconds = 15"),
     Setting("email", "sender", "Rare Earth Briefing <briefing@example.org>", "From: header", _sender, 'sender = "Briefing <briefing@example.org>"'),
     Setting("email", "recipients", ["reader@example.org"], "recipient addresses", _addresses, 'recipients = ["reader@example.org"]'),
     Setting("email", "recipients_file", "", "file of addresses, one a line, # comments", _optional_path, 'recipients_file = "subscribers.txt"'),

@@ -2,10 +2,20 @@
 
 ``make_config`` writes a real TOML settings file into a temporary folder with
 its own seeds copy, store and output folder, so no test touches the checkout.
+
+The whole suite runs a second time against PostgreSQL (``.ci/run``) when env
+``BRIEFING_TEST_STORE_URL`` names a database: each test's settings then get
+``store.url`` pointing at a schema of its own in it (``search_path``), and
+``Store.open`` of the test's ``store.path`` opens that schema instead
+(``_redirect_store``), so tests that open "the configured store" by its path
+test PostgreSQL unchanged. Tests that read the SQLite file itself carry the
+``sqlite_only`` marker and are deselected in that run (``-m "not sqlite_only"``).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
@@ -16,6 +26,7 @@ import pytest
 
 from briefing.clock import FixedClock
 from briefing.settings import SECRET_ENV, Settings, load_settings
+from briefing.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -49,6 +60,47 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 
 
 ConfigMaker = Callable[..., Path]
+TEST_STORE_URL = os.environ.get("BRIEFING_TEST_STORE_URL", "")
+_REDIRECTS: dict[Path, str] = {}  # a test's store.path -> its PostgreSQL schema's URL
+
+
+def postgresql_schema(tmp_path: Path) -> str:
+    """A fresh schema for this test in the ``BRIEFING_TEST_STORE_URL`` database; its store URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = "t_" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:16]
+    base = make_url(TEST_STORE_URL)
+    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        connection.execute(f"CREATE SCHEMA {name}")
+    return base.update_query_dict({"options": f"-csearch_path={name}"}).render_as_string(hide_password=False)
+
+
+def store_rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of ``sql`` in the store at ``path`` (in the PostgreSQL run: that test's schema)."""
+    store = Store.open(path)
+    try:
+        return [tuple(row) for row in store.database.run(sql)]
+    finally:
+        store.close()
+
+
+@pytest.fixture(autouse=True)
+def _redirect_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """In the PostgreSQL run, ``Store.open(<a test's store.path>)`` opens that test's schema."""
+    if not TEST_STORE_URL:
+        yield
+        return
+    opener = Store.open.__func__  # type: ignore[attr-defined]
+
+    def open_redirected(cls: type[Store], path: Path, *, url: str = "", migrate: bool = True) -> Store:
+        return opener(cls, path, url=url or _REDIRECTS.get(Path(path).resolve(), ""), migrate=migrate)
+
+    monkeypatch.setattr(Store, "open", classmethod(open_redirected))
+    yield
+    _REDIRECTS.clear()
 
 
 @pytest.fixture
@@ -72,6 +124,12 @@ def make_config(tmp_path: Path) -> ConfigMaker:
         }
         for section, table in overrides.items():
             sections.setdefault(section, {}).update(table)
+        store = sections["store"]
+        if TEST_STORE_URL and "url" not in store:
+            url = _REDIRECTS.get((tmp_path / store["path"]).resolve()) or postgresql_schema(tmp_path)
+            store["url"] = url
+            _REDIRECTS[(tmp_path / store["path"]).resolve()] = url
+            (tmp_path / store["path"]).parent.mkdir(parents=True, exist_ok=True)  # tests put files beside it
         return write_config(tmp_path / "briefing.toml", sections)
 
     return make

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 from email import policy
@@ -17,7 +16,7 @@ import pytest
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.settings import Settings, load_settings
-from tests.conftest import ConfigMaker
+from tests.conftest import ConfigMaker, store_rows
 
 
 @pytest.fixture
@@ -36,8 +35,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 
 def rows(db: Path, table: str) -> int:
-    with sqlite3.connect(db) as connection:
-        return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    return int(store_rows(db, f"SELECT count(*) FROM {table}")[0][0])
 
 
 def test_dry_run_writes_the_eml_and_site_and_changes_nothing(

@@ -24,6 +24,7 @@ from briefing.clock import SystemClock
 from briefing.schedule import MISFIRE_GRACE, POLL_JOB, SEND_JOB, WeeklyTrigger
 from briefing.settings import DAYS, Settings
 from briefing.store import Store
+from tests.conftest import store_rows
 from tests.deliver.conftest import (  # noqa: F401  (fixtures used by name)
     READERS,
     SettingsMaker,
@@ -137,6 +138,9 @@ def prepare_job_store(settings: Settings, now: datetime) -> None:
 
 
 def stored_jobs(settings: Settings) -> dict[str, float]:
+    if settings.store.url:  # PostgreSQL: the jobs live in the store's own database
+        rows = store_rows(settings.store.path, "SELECT id, next_run_time FROM apscheduler_jobs")
+        return {str(r[0]): float(r[1]) for r in rows}
     with sqlite3.connect(schedule.jobs_path(settings.store.path)) as db:
         return dict(db.execute("SELECT id, next_run_time FROM apscheduler_jobs").fetchall())
 

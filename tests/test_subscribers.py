@@ -53,6 +53,7 @@ def test_statuses_times_and_source_are_stored(store: Store) -> None:
     assert [s.address for s in store.subscribers("unsubscribed")] == ["Ada@Example.org"]
 
 
+@pytest.mark.sqlite_only  # reads PRAGMAs of the SQLite file
 def test_the_subscribers_table_is_a_new_migration(settings: Settings, store: Store) -> None:
     with sqlite3.connect(settings.store.path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

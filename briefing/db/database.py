@@ -21,19 +21,23 @@ placeholders; this class runs it through SQLAlchemy Core's
 
 from __future__ import annotations
 
+import logging
+import random
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, CursorResult, Engine, Table
+from sqlalchemy import Connection, Engine, Table
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError
 
 from briefing.db import migrate
-from briefing.db.engine import display, make_engine
+from briefing.db.engine import connect, display, make_engine
 from briefing.db.schema import insert_ignoring
-from briefing.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 
 class Database:
@@ -49,12 +53,7 @@ class Database:
     @classmethod
     def open(cls, url: URL, *, migrate_to_head: bool = True) -> Database:
         """Connect and (by default) migrate; ``StoreError`` names the database and what failed."""
-        engine = make_engine(url)
-        try:
-            connection = engine.connect()
-        except SQLAlchemyError as exc:
-            engine.dispose()
-            raise StoreError(f"{display(url)}: cannot open the store: {_reason(exc)}") from None
+        engine, connection = connect(url, "cannot open the store")
         database = cls(engine, connection)
         try:
             if migrate_to_head:
@@ -71,7 +70,8 @@ class Database:
         """The driver's own connection (``sqlite3.Connection`` or ``psycopg.Connection``)."""
         return self.connection.connection.dbapi_connection
 
-    def run(self, sql: str, params: Sequence[Any] = ()) -> CursorResult[Any]:
+    def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The ``CursorResult`` (typed ``Any``: its rows are tuples of whatever columns the SQL names)."""
         return self.connection.exec_driver_sql(self._driver(sql), tuple(params))
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -82,8 +82,9 @@ class Database:
         """Insert the rows that conflict with none already there; how many were new."""
         if not rows:
             return 0
-        result = self.connection.execute(insert_ignoring(self.connection, table), list(rows))
-        return int(result.rowcount)
+        key = next(iter(table.primary_key.columns))
+        statement = insert_ignoring(self.connection, table).returning(key)  # rowcount: -1 on psycopg
+        return len(self.connection.execute(statement, [dict(row) for row in rows]).all())
 
     def _driver(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgresql else sql
@@ -110,7 +111,7 @@ class Database:
             engine = make_engine(URL.create("sqlite", database=":memory:"))
             connection = engine.connect()
             raw: sqlite3.Connection = self.raw
-            raw.backup(connection.connection.dbapi_connection)
+            raw.backup(connection.connection.dbapi_connection)  # type: ignore[arg-type]
             return Database(engine, connection)
         engine = make_engine(self.engine.url)
         connection = engine.connect()
@@ -126,7 +127,26 @@ class Database:
             self.engine.dispose()
 
 
-def _reason(exc: SQLAlchemyError) -> str:
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        return str(exc.orig).strip().splitlines()[0]
-    return str(exc).splitlines()[0]
+
+T = TypeVar("T")
+CONFLICT_STATES = ("40001", "40P01")  # PostgreSQL: serialization failure, deadlock detected
+
+
+def retry_conflicts(run: Callable[[], T], what: str, attempts: int = 5) -> T:
+    """Run ``run``, again if PostgreSQL aborted it for a deadlock with a concurrent writer.
+
+    Two watchers whose transactions take the same rows in different orders (two
+    feeds carrying the same stories) can deadlock; the server aborts one. An
+    ingest pass is idempotent (what committed stays, the rest is read again),
+    so running it again is safe.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return run()
+        except DBAPIError as exc:
+            if attempt == attempts or getattr(exc.orig, "sqlstate", "") not in CONFLICT_STATES:
+                raise
+            log.warning("%s: conflict with a concurrent writer (%s); again (%d of %d)", what,
+                        str(exc.orig).splitlines()[0], attempt + 1, attempts)
+            time.sleep(random.uniform(0.05, 0.3) * attempt)
+    raise AssertionError("unreachable")

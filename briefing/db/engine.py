@@ -20,10 +20,11 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool, StaticPool
 
 from briefing.errors import StoreError
@@ -44,7 +45,7 @@ def store_url(url: str, path: Path, env: Mapping[str, str] | None = None) -> URL
     if missing:
         raise StoreError(f"store.url names env {', '.join(missing)}, which is not set")
     try:
-        parsed = make_url(_ENV_REFERENCE.sub(lambda m: env[m.group(1)], url))
+        parsed = make_url(_ENV_REFERENCE.sub(lambda m: quote(env[m.group(1)], safe=""), url))
     except ArgumentError as exc:
         raise StoreError(f"store.url is not a database URL: {exc}") from None
     if parsed.get_backend_name() == "postgresql":
@@ -80,6 +81,23 @@ def make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_setup)
     return engine
+
+
+def connect(url: URL, doing: str) -> tuple[Engine, Connection]:
+    """A new engine and its one connection; a ``StoreError`` naming the database and ``doing`` if refused."""
+    engine = make_engine(url)
+    try:
+        return engine, engine.connect()
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        raise StoreError(f"{display(url)}: {doing}: {reason(exc)}") from None
+
+
+def reason(exc: SQLAlchemyError) -> str:
+    """The driver's own first line (SQLAlchemy's wrapper adds the statement and a link)."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        return str(exc.orig).strip().splitlines()[0]
+    return str(exc).splitlines()[0]
 
 
 def _sqlite_setup(dbapi_connection: Any, record: Any) -> None:

@@ -15,15 +15,22 @@ migrate once and the others wait, then find nothing to do.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic import command
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.errors import StoreError
+
+if TYPE_CHECKING:
+    from briefing.settings import StoreSettings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATE_LOCK = 0x62726566_0001  # advisory lock key: "bref" + 1
@@ -95,3 +102,35 @@ def check(revision: str | None, known: list[str], where: str) -> None:
             f"({known[-1]}); upgrade briefing"
         )
 
+
+
+def upgrade_store(settings: StoreSettings) -> tuple[str | None, str]:
+    """``briefing migrate``: upgrade the configured store; (revision before, after)."""
+    with _connected(settings) as (connection, where):
+        return upgrade(connection, where)
+
+
+def status(settings: StoreSettings) -> tuple[str | None, str]:
+    """``briefing migrate --check``: (the store's revision, this briefing's newest); refuses a newer store."""
+    with _connected(settings) as (connection, where):
+        before = current(connection)
+        known = revisions()
+        check(before, known, where)
+        return before, known[-1]
+
+
+@contextmanager
+def _connected(settings: StoreSettings) -> Iterator[tuple[Connection, str]]:
+    from briefing.db.engine import display, make_engine, sqlite_file, store_url
+
+    url = store_url(settings.url, settings.path)
+    if (file := sqlite_file(url)) is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            yield connection, display(url)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"{display(url)}: cannot migrate the store: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()

@@ -21,6 +21,11 @@ the scheduler:
   and each address is checked again just before its message: whoever
   unsubscribed while a long, rate-limited send was under way is skipped.
 
+On PostgreSQL several senders may mail one edition at once: each recipient is
+claimed (``Store.claim_recipient``: ``FOR UPDATE SKIP LOCKED``) while it is
+mailed and recorded, so each goes to exactly one sender. On SQLite one sender
+runs at a time (the file lock in ``briefing.pipeline.send``).
+
 The one window left: a crash after the server's 250 and before that row is
 written resends that single message on the next run. Its ``Message-ID`` is the
 same, so mail clients that collapse duplicates show it once.
@@ -94,11 +99,11 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def claim(store: Store, briefing: Briefing, now: datetime) -> None:
-    """Record the edition, its articles and its content in one transaction."""
+def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
+    """Record the edition, its articles and its content in one transaction; False if another did first."""
     content = json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
     ids = [ref.id for story in briefing.stories for ref in story.articles]
-    store.claim_edition(briefing.edition.key, ids, content, now)
+    return store.claim_edition(briefing.edition.key, ids, content, now)
 
 
 def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> Outcome:
@@ -108,14 +113,17 @@ def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], da
     deliveries: list[Delivery] = []
     last = float("-inf")
     for index, recipient in enumerate(waiting):
-        pause = mailer.interval - (time.monotonic() - last)
-        if stop.is_set() or (pause > 0 and stop.wait(pause)):
-            return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
-        last = time.monotonic()
-        if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
-            log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
-            continue
-        delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
+        with store.claim_recipient(mailing.edition, recipient) as mine:  # False: another sender has them
+            if not mine:
+                continue
+            pause = mailer.interval - (time.monotonic() - last)
+            if stop.is_set() or (pause > 0 and stop.wait(pause)):
+                return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
+            last = time.monotonic()
+            if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
+                log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
+                continue
+            delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
         deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):
             return _leave_pending(mailing, deliveries, waiting[index + 1:], str(error))

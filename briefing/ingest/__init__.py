@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 
 from briefing.clock import Clock
+from briefing.db.database import retry_conflicts
 from briefing.ingest.articles import TITLE_MAX_CHARS, article_id, derive_title, shorten, to_article
 from briefing.ingest.feeds import Fetcher, HttpFetcher
 from briefing.ingest.folders import ingest_folders
@@ -33,7 +34,7 @@ log = logging.getLogger(__name__)
 def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool = True,
             fetcher: Fetcher | None = None, progress: Progress | None = None) -> IngestReport:
     """Folders, then feeds (unless ``fetch_feeds`` is false: the dry run opens no connection)."""
-    report = ingest_folders(settings, store, clock, progress=progress)
+    report = retry_conflicts(lambda: ingest_folders(settings, store, clock, progress=progress), "folders")
     if not settings.sources.feeds:
         return report
     if not fetch_feeds:
@@ -41,7 +42,8 @@ def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool
         return report
     active = fetcher or make_fetcher(settings)
     try:
-        return combine(report, ingest_feeds(settings, store, clock, active, progress=progress))
+        feeds = retry_conflicts(lambda: ingest_feeds(settings, store, clock, active, progress=progress), "feeds")
+        return combine(report, feeds)
     finally:
         if fetcher is None:
             active.close()

@@ -73,8 +73,12 @@ def record(store: Store, document: Document, now: datetime) -> Recorded:
     new_id = text_hash if not store.article_exists(text_hash) else article_id(
         f"{document.text}\n{document.source}\n{document.origin}"
     )
-    store.add_article(to_article(document, now, id=new_id), origin=document.origin,
-                      canonical_url=canonical, guid=document.guid, text_hash=text_hash)
+    if not store.add_article(to_article(document, now, id=new_id), origin=document.origin,
+                             canonical_url=canonical, guid=document.guid, text_hash=text_hash):
+        # Another process stored this story (same content id or canonical URL) after we looked.
+        found = _same_story(store, document, canonical, text_hash, prints) or (new_id, "text")
+        _remember(store, found[0], document, canonical, found[1], now)
+        return Recorded(Outcome.DUPLICATE, found[0], found[1])
     store.set_bands(new_id, prints.band_keys)
     _remember(store, new_id, document, canonical, "new", now)
     return Recorded(Outcome.ADDED, new_id)

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy.exc
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
@@ -120,7 +121,7 @@ def _loop(settings: Settings, store: Store, clock: Clock, stop: threading.Event,
 def _pass(kind: str, on_pass: Callable[[str, IngestReport], None], run: Callable[[], IngestReport]) -> None:
     try:
         report = run()
-    except sqlite3.OperationalError as exc:  # e.g. the store stayed locked by another process
+    except (sqlite3.OperationalError, sqlalchemy.exc.OperationalError) as exc:  # e.g. the store stayed locked
         log.warning("%s pass failed (%s); retrying on the next change or timer", kind, exc)
         return
     on_pass(kind, report)

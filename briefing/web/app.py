@@ -177,7 +177,7 @@ class Web:
     async def with_store(self, action: Callable[..., T], *args: Any) -> T:
         """Run ``action(store, *args)`` in a worker thread on a store connection of its own."""
         def run() -> T:
-            store = Store.open(self.settings.store.path)
+            store = Store.open_settings(self.settings.store)
             try:
                 return action(store, *args)
             finally:

@@ -9,7 +9,6 @@ starts one on a free port (``Controller(port=0)`` does not work) and
 from __future__ import annotations
 
 import socket
-import sqlite3
 import ssl
 import subprocess
 import sys
@@ -23,7 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from briefing.settings import Settings, load_settings
-from tests.conftest import ConfigMaker
+from tests.conftest import ConfigMaker, store_rows
 
 
 def free_port() -> int:
@@ -165,5 +164,4 @@ def briefing_process(config: Path, *args: str) -> subprocess.Popen[str]:
 
 def delivered(store: Path) -> dict[str, str]:
     """recipient -> status over every edition in the store at ``store``."""
-    with sqlite3.connect(store) as db:
-        return dict(db.execute("SELECT recipient, status FROM deliveries").fetchall())
+    return {str(row[0]): str(row[1]) for row in store_rows(store, "SELECT recipient, status FROM deliveries")}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from datetime import timedelta
@@ -19,20 +18,20 @@ from briefing.clock import FixedClock
 from briefing.deliver.lock import hold, lock_path
 from briefing.errors import StoreError
 from briefing.settings import Settings
+from tests.conftest import store_rows
 from tests.deliver.conftest import READERS, Recorder, SettingsMaker, SmtpServer, free_port
 
 
 def ledger(settings: Settings) -> dict[str, tuple[str, int, str]]:
     """recipient -> (status, attempts, last_error) for edition 2026-W47."""
-    with sqlite3.connect(settings.store.path) as db:
-        rows = db.execute("SELECT recipient, status, attempts, last_error FROM deliveries WHERE edition = '2026-W47'")
-        return {r: (s, a, e) for r, s, a, e in rows}
+    rows = store_rows(settings.store.path,
+                      "SELECT recipient, status, attempts, last_error FROM deliveries WHERE edition = '2026-W47'")
+    return {r: (s, a, e) for r, s, a, e in rows}
 
 
 def edition_status(settings: Settings) -> str | None:
-    with sqlite3.connect(settings.store.path) as db:
-        row = db.execute("SELECT status FROM editions WHERE key = '2026-W47'").fetchone()
-        return row[0] if row else None
+    rows = store_rows(settings.store.path, "SELECT status FROM editions WHERE key = '2026-W47'")
+    return str(rows[0][0]) if rows else None
 
 
 def test_sending_twice_gives_n_messages_not_2n(smtp_server: SmtpServer, smtp_settings: SettingsMaker,
@@ -182,13 +181,13 @@ def test_send_to_one_address_is_a_test_copy_outside_the_ledger(smtp_server: Smtp
     (received,) = smtp_server.handler.received
     assert received.recipients == ("Editor@example.org",)
     assert b"Subject: [test] Rare Earth Briefing" in received.data
-    with sqlite3.connect(settings.store.path) as db:
-        assert db.execute("SELECT count(*) FROM deliveries").fetchone()[0] == 0
-        assert db.execute("SELECT count(*) FROM editions").fetchone()[0] == 0
+    assert store_rows(settings.store.path, "SELECT count(*) FROM deliveries")[0][0] == 0
+    assert store_rows(settings.store.path, "SELECT count(*) FROM editions")[0][0] == 0
     bad = CliRunner().invoke(cli, ["--config", str(settings.file), "send", "--to", "nobody"])
     assert bad.exit_code == 2 and "not a valid email address" in bad.output
 
 
+@pytest.mark.sqlite_only  # PostgreSQL lets several senders share an edition (tests/db)
 def test_a_second_sender_is_refused_while_one_is_sending(smtp_settings: SettingsMaker, clock: FixedClock) -> None:
     settings = smtp_settings(free_port())
     busy = r"another `briefing send` is already running against this store \(pid \d+"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -12,6 +11,7 @@ from email.utils import parsedate_to_datetime
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.deliver.message import message_id
+from tests.conftest import store_rows
 from tests.deliver.conftest import READERS, SettingsMaker, SmtpServer
 from tests.test_pipeline import no_network  # noqa: F401  (fixture: every connect attempt fails the test)
 
@@ -61,9 +61,8 @@ def test_received_messages_pass_header_and_mime_checks(smtp_server: SmtpServer, 
 
 
 def ledger_rows(settings_path: object) -> dict[str, int]:
-    with sqlite3.connect(str(settings_path)) as db:
-        return {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("editions", "edition_articles", "deliveries", "articles")}
+    return {t: store_rows(settings_path, f"SELECT count(*) FROM {t}")[0][0]  # type: ignore[arg-type]
+            for t in ("editions", "edition_articles", "deliveries", "articles")}
 
 
 def test_dry_run_opens_no_socket_and_writes_no_ledger_rows(smtp_settings: SettingsMaker, clock: FixedClock,

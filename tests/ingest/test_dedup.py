@@ -72,13 +72,13 @@ def test_bbc_dev_exact_duplicates_are_found(make_config: ConfigMaker, tmp_path: 
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock)
     assert report.added + report.duplicates == len(ROWS) == 911
-    owner = dict(store.db.execute("SELECT origin, article_id FROM article_sources"))
+    owner = dict(store.database.run("SELECT origin, article_id FROM article_sources").all())
     for members in duplicated:
         ids = {owner[f"{path}#{index}"] for index in members}
         assert len(ids) == 1, [ROWS[i]["id"] for i in members]
         origins = {origin for _, origin, _, _ in store.article_sources(ids.pop())}
         assert {f"{path}#{index}" for index in members} <= origins  # every source remembered
-    matched = dict(store.db.execute("SELECT matched_by, count(*) FROM article_sources GROUP BY matched_by"))
+    matched = dict(store.database.run("SELECT matched_by, count(*) FROM article_sources GROUP BY matched_by").all())
     assert matched["text"] + matched.get("near", 0) == report.duplicates
     assert matched["text"] >= 70  # exact copies of a near-merged article count as "near"
     store.close()

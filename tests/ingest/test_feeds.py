@@ -44,7 +44,7 @@ def test_every_entry_of_every_shared_feed_becomes_an_article(
     assert report.added == sum(len(entries) for entries in expected.values()) == 181
     assert report.duplicates == 0
     for name, entries in expected.items():
-        rows = store.db.execute("SELECT a.title, a.url, a.published, a.text FROM article_sources s JOIN articles a"
+        rows = store.database.run("SELECT a.title, a.url, a.published, a.text FROM article_sources s JOIN articles a"
                                 " ON a.id = s.article_id WHERE s.source = ?", (name,)).fetchall()
         assert len(rows) == len(entries), name
         assert {row[1] for row in rows} == {entry.get("link", "") for entry in entries}, name

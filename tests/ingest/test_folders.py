@@ -174,6 +174,7 @@ def consistent(store: Store) -> None:
                       "(SELECT article_id FROM article_sources)").fetchone()[0] == 0
 
 
+@pytest.mark.sqlite_only
 def test_an_interrupted_pass_keeps_whole_batches_and_the_next_pass_reads_the_rest(
         make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox(make_config, tmp_path)
@@ -194,6 +195,7 @@ def test_an_interrupted_pass_keeps_whole_batches_and_the_next_pass_reads_the_res
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_a_killed_ingest_loses_nothing_stored_and_the_next_pass_finishes(make_config: ConfigMaker,
                                                                          tmp_path: Path) -> None:
     settings = inbox(make_config, tmp_path)

@@ -4,7 +4,11 @@
 PostgreSQL locks with ``SELECT ... FOR UPDATE SKIP LOCKED`` while it mails that
 recipient, so several senders share an edition without overlap. SQLite orders
 ``article_sources`` by its implicit ``rowid``; PostgreSQL has none, so there the
-table gets a ``seq`` column filled from a sequence.
+table gets a ``seq`` column filled from a sequence. On PostgreSQL two watchers
+may record the same story at once, so the database itself keeps one article
+per canonical URL (a partial unique index; the content id is the primary key
+already); on SQLite writers queue (``BEGIN IMMEDIATE``), so the lookup in
+``briefing.ingest.record`` suffices and older files need no index built.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ def upgrade() -> None:
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("ALTER TABLE article_sources ADD COLUMN seq BIGSERIAL")
+        op.execute("CREATE UNIQUE INDEX articles_canonical_url_unique ON articles (canonical_url)"
+                   " WHERE canonical_url <> ''")
 
 
 def downgrade() -> None:
