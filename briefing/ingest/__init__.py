@@ -15,7 +15,7 @@ import logging
 
 from briefing.clock import Clock
 from briefing.db.database import retry_conflicts
-from briefing.ingest.articles import TITLE_MAX_CHARS, article_id, derive_title, shorten, to_article
+from briefing.ingest.articles import TITLE_MAX_CHARS, article_id, derive_title, to_article
 from briefing.ingest.feeds import Fetcher, HttpFetcher
 from briefing.ingest.folders import ingest_folders
 from briefing.ingest.poll import ingest_feeds
@@ -26,7 +26,7 @@ from briefing.store import Store
 
 __all__ = [
     "TITLE_MAX_CHARS", "Progress", "article_id", "collect", "derive_title", "ingest_feeds", "ingest_folders",
-    "make_fetcher", "shorten", "to_article",
+    "make_fetcher", "to_article",
 ]
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from briefing.models import Article, Document, Sections
 from briefing.summarise.sections import split_sections
-from briefing.summarise.sentences import split_sentences
+from briefing.summarise.sentences import shorten, split_sentences
 
 TITLE_MAX_CHARS = 150
 
@@ -41,15 +41,3 @@ def derive_title(given: str, sections: Sections) -> str:
         lead = sections.highlights or sections.body or sections.implications or ("Untitled",)
         title = (split_sentences(lead[0]) or ["Untitled"])[0]
     return shorten(title.rstrip(".").strip(), TITLE_MAX_CHARS)
-
-
-def shorten(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters at a clause or word boundary."""
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    for mark in (" — ", "—", ": ", "; ", ", "):
-        position = cut.rfind(mark)
-        if position >= limit // 2:
-            return cut[:position].rstrip(" ,;:—")
-    return cut.rsplit(" ", 1)[0].rstrip(" ,;:—") + "…"

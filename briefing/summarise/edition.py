@@ -16,11 +16,11 @@ import hashlib
 from itertools import zip_longest
 from collections.abc import Callable, Sequence
 
-from briefing.models import Article, ArticleRef, Story
+from briefing.models import Article, ArticleRef, Point, Story
 from briefing.summarise.implications import detect_implications, implication_score
 from briefing.summarise.points import Candidate, merge_points
 from briefing.summarise.rank import rank_sentences
-from briefing.summarise.sentences import split_sentences
+from briefing.summarise.sentences import shorten, split_sentences
 from briefing.summarise.stories import article_vectors, group_articles
 from briefing.summarise.tags import story_tags
 from briefing.summarise.vectors import cosine
@@ -31,6 +31,7 @@ IMPLICATIONS_SHORTLIST = 5
 MAX_HIGHLIGHTS = 12
 MAX_IMPLICATIONS = 10
 MAX_QUESTIONS = 10
+DEK_MAX_CHARS = 220
 
 RefMaker = Callable[[Article], ArticleRef]
 
@@ -53,7 +54,7 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker) -> Story:
     )
     lead = _central(articles)
     title = lead.title
-    dek = next((p.text for p in highlights if _overlap(p.text, title) < 0.5), "")
+    dek = _dek(lead, title, highlights)
     return Story(
         id=hashlib.sha256("\n".join(sorted(a.id for a in articles)).encode()).hexdigest()[:12],
         title=title,
@@ -92,6 +93,19 @@ def _implications(article: Article) -> list[Candidate]:
     shortlist = rank_sentences(sentences, IMPLICATIONS_SHORTLIST, title=article.title)
     chosen = sorted(shortlist, key=lambda i: (-implication_score(sentences[i]), i))[:IMPLICATIONS_PER_ARTICLE]
     return [Candidate(sentences[i], article.id) for i in sorted(chosen)]
+
+
+def _dek(lead: Article, title: str, highlights: Sequence[Point]) -> str:
+    """One line under the title: the lead article's most central body sentence
+    (its lede, usually), unless it repeats the title or a highlight; then the
+    first highlight that does not repeat the title."""
+    sentences = [s for p in lead.sections.body for s in split_sentences(p) if len(s.split()) >= 8]
+    told = [title, *(p.text for p in highlights)]
+    for index in rank_sentences(sentences, 1, title=lead.title):
+        sentence = shorten(sentences[index], DEK_MAX_CHARS)
+        if all(_overlap(sentence, other) < 0.6 for other in told):
+            return sentence
+    return next((p.text for p in highlights if _overlap(p.text, title) < 0.5), "")
 
 
 def _central(articles: Sequence[Article]) -> Article:

@@ -31,6 +31,7 @@ __all__ = [
     "NUMBER_ABBREVIATIONS",
     "SENTENCE_STARTERS",
     "TITLE_ABBREVIATIONS",
+    "shorten",
     "split_sentences",
 ]
 
@@ -170,3 +171,15 @@ def _is_abbreviation(stem: str, opener: str) -> bool:
 def _first_word(opener: str) -> str:
     """The next word in lower case, without trailing punctuation, for SENTENCE_STARTERS."""
     return _AFTER_FIRST_WORD.sub("", opener).lower()
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a clause or word boundary."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    for mark in (" — ", "—", ": ", "; ", ", "):
+        position = cut.rfind(mark)
+        if position >= limit // 2:
+            return cut[:position].rstrip(" ,;:—")
+    return cut.rsplit(" ", 1)[0].rstrip(" ,;:—") + "…"
