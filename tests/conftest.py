@@ -60,6 +60,26 @@ def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
 
 
 ConfigMaker = Callable[..., Path]
+
+
+def copy_seeds(folder: Path) -> None:
+    """``folder/seeds``: a copy of the five seeds (left as it is when already there)."""
+    if not (folder / "seeds").exists():
+        shutil.copytree(SEEDS, folder / "seeds")
+
+
+def project_sections(**overrides: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A test project's settings: seeds, store and out/ in its folder; ``overrides`` per section."""
+    sections: dict[str, dict[str, Any]] = {
+        "sources": {"folders": ["seeds"]},
+        "store": {"path": "var/briefing.db"},
+        "output": {"dir": "out", "site_url": "https://briefing.example.org/"},
+        "briefing": {"title": "Rare Earth Briefing", "timezone": "UTC"},
+        "email": {"sender": "Rare Earth Briefing <briefing@example.org>", "recipients": ["reader@example.org"]},
+    }
+    for section, table in overrides.items():
+        sections.setdefault(section, {}).update(table)
+    return sections
 TEST_STORE_URL = os.environ.get("BRIEFING_TEST_STORE_URL", "")
 _REDIRECTS: dict[Path, str] = {}  # a test's store.path -> its PostgreSQL schema's URL
 
@@ -112,18 +132,8 @@ def make_config(tmp_path: Path) -> ConfigMaker:
     """
 
     def make(**overrides: dict[str, Any]) -> Path:
-        seeds = tmp_path / "seeds"
-        if not seeds.exists():
-            shutil.copytree(SEEDS, seeds)
-        sections: dict[str, dict[str, Any]] = {
-            "sources": {"folders": ["seeds"]},
-            "store": {"path": "var/briefing.db"},
-            "output": {"dir": "out", "site_url": "https://briefing.example.org/"},
-            "briefing": {"title": "Rare Earth Briefing", "timezone": "UTC"},
-            "email": {"sender": "Rare Earth Briefing <briefing@example.org>", "recipients": ["reader@example.org"]},
-        }
-        for section, table in overrides.items():
-            sections.setdefault(section, {}).update(table)
+        copy_seeds(tmp_path)
+        sections = project_sections(**overrides)
         store = sections["store"]
         if TEST_STORE_URL and "url" not in store:
             url = _REDIRECTS.get((tmp_path / store["path"]).resolve()) or postgresql_schema(tmp_path)

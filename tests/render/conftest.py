@@ -10,10 +10,14 @@ files under ``tests/golden/`` instead of comparing with them.
 
 from __future__ import annotations
 
-import shutil
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2 import Environment
@@ -24,7 +28,7 @@ from briefing.models import Briefing, DeliveryReport
 from briefing.render.environment import make_environment
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
-from tests.conftest import FIXED_NOW, ROOT, SEEDS, write_config
+from tests.conftest import FIXED_NOW, ROOT, copy_seeds, project_sections, write_config
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,15 +56,25 @@ class SeedsSite:
 
 def project(folder: Path, **overrides: dict[str, object]) -> Settings:
     """A project folder with a copy of the seeds, its own store and out/; bundled defaults otherwise."""
-    shutil.copytree(SEEDS, folder / "seeds")
-    sections: dict[str, dict[str, object]] = {
-        "sources": {"folders": ["seeds"]},
-        "store": {"path": "var/briefing.db"},
-        "output": {"dir": "out", "site_url": "https://briefing.example.org/"},
-    }
-    for section, table in overrides.items():
-        sections.setdefault(section, {}).update(table)
-    return load_settings(write_config(folder / "briefing.toml", sections), env={})
+    copy_seeds(folder)
+    return load_settings(write_config(folder / "briefing.toml", project_sections(**overrides)), env={})
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def static_server(root: Path) -> Iterator[str]:
+    """A plain static web server (the standard library's) for ``root`` on 127.0.0.1; yields its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def build_seeds(settings: Settings) -> SeedsSite:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +19,7 @@ from lxml import html as lxml_html
 
 from briefing.errors import RenderError
 from briefing.models import Article, Sections
-from briefing.render.preview import make_server
-from tests.render.conftest import SeedsSite
+from tests.render.conftest import SeedsSite, static_server
 from tests.render.email_rules import parse_errors
 from tests.render.synthetic import SITE, publish, weekly_editions
 
@@ -72,12 +70,9 @@ def test_relative_links_all_reach_a_file(seeds_site: SeedsSite) -> None:
 
 
 def test_a_plain_static_server_serves_every_link(seeds_site: SeedsSite) -> None:
-    server = make_server(seeds_site.out, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with static_server(seeds_site.out) as root:
         seen: set[str] = set()
-        queue = [server.url]
+        queue = [root]
         while queue:
             url = queue.pop()
             if url in seen:
@@ -89,10 +84,7 @@ def test_a_plain_static_server_serves_every_link(seeds_site: SeedsSite) -> None:
             if url.endswith((".html", "/")):
                 queue += [urljoin(url, link).split("#")[0] for link in lxml_html.document_fromstring(body)
                           .xpath("//a/@href|//link/@href") if not urlsplit(link).scheme]
-        assert f"{server.url}feed.xml" in seen and f"{server.url}2026-W47/index.html" in seen
-    finally:
-        server.shutdown()
-        server.server_close()
+        assert f"{root}feed.xml" in seen and f"{root}2026-W47/index.html" in seen
 
 
 def test_pages_are_readable_by_a_web_server(seeds_site: SeedsSite) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,12 +19,11 @@ from lxml import html as lxml_html
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.ingest.text import fragment_to_text
-from briefing.render.preview import make_server
 from briefing.render.safety import clean_html, http_url, strip_control
 from briefing.settings import load_settings
 from briefing.store import Store
 from tests.conftest import FIXED_NOW, ROOT, ConfigMaker
-from tests.render.conftest import project
+from tests.render.conftest import project, static_server
 
 TITLE = "<script>alert('title')</script> \"Quoted\" & <b>bold</b> ]]>"
 HOSTILE = [
@@ -105,17 +103,14 @@ FEED = b"""<?xml version="1.0"?>
 def test_a_hostile_feed_comes_out_inert(tmp_path: Path) -> None:
     (tmp_path / "site").mkdir()
     (tmp_path / "site" / "feed.xml").write_bytes(FEED)
-    server = make_server(tmp_path / "site", 0)  # a real HTTP server on 127.0.0.1 serving the feed
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings = project(tmp_path, sources={"feeds": [{"url": f"{server.url}feed.xml", "name": "hostile"}]})
-    store = Store.open(settings.store.path)
-    try:
-        result = pipeline.build(settings, store, FixedClock(FIXED_NOW))
-        (entry,) = [a for a in store.articles(store.unpublished_article_ids()) if a.source == "hostile"]
-    finally:
-        store.close()
-        server.shutdown()
-        server.server_close()
+    with static_server(tmp_path / "site") as root:  # a real HTTP server on 127.0.0.1 serving the feed
+        settings = project(tmp_path, sources={"feeds": [{"url": f"{root}feed.xml", "name": "hostile"}]})
+        store = Store.open(settings.store.path)
+        try:
+            result = pipeline.build(settings, store, FixedClock(FIXED_NOW))
+            (entry,) = [a for a in store.articles(store.unpublished_article_ids()) if a.source == "hostile"]
+        finally:
+            store.close()
     assert "Magnet prices rose here." in entry.text and "Rare earth magnet exports fell sharply." in entry.text
     assert not re.search(r"alert|LOGO|<", entry.text)
     assert any(ref.source == "hostile" for story in result.briefing.stories for ref in story.articles)
