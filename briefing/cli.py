@@ -69,12 +69,8 @@ def ingest(obj: Context) -> None:
     from briefing.ingest import collect
     from briefing.store import Store
 
-    store = Store.open_settings(obj.settings.store)
-    try:
-        with _progress_bars() as progress:
-            report = collect(obj.settings, store, SystemClock(), progress=progress)
-    finally:
-        store.close()
+    with Store.open_settings(obj.settings.store) as store, _progress_bars() as progress:
+        report = collect(obj.settings, store, SystemClock(), progress=progress)
     _print_ingest(report)
     if report.quarantined or report.feed_errors:
         sys.exit(EXIT_INCOMPLETE)
@@ -135,13 +131,12 @@ def watch(obj: Context, polling: bool) -> None:
             _print_ingest(report, prefix=f"{datetime.now():%H:%M:%S} {kind}: ")
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    store = Store.open_settings(obj.settings.store)
     click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
                f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
     try:
-        watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass)
+        with Store.open_settings(obj.settings.store) as store:
+            watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass)
     finally:
-        store.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -155,11 +150,8 @@ def build(obj: Context, as_json: bool) -> None:
     from briefing.serialise import briefing_to_json
     from briefing.store import Store
 
-    store = Store.open_settings(obj.settings.store)
-    try:
+    with Store.open_settings(obj.settings.store) as store:
         result = pipeline.build(obj.settings, store, SystemClock())
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(briefing_to_json(result.briefing), ensure_ascii=False, indent=2))
         return
@@ -283,8 +275,7 @@ def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
     from briefing.store import Store
 
-    store = Store.open_settings(obj.settings.store)
-    try:
+    with Store.open_settings(obj.settings.store) as store:
         quarantined = store.quarantined()
         data: dict[str, Any] = {
             "articles": store.article_count(),
@@ -295,8 +286,6 @@ def status(obj: Context, as_json: bool) -> None:
                         for s in store.sources()],
             "editions": [{"key": e.key, "status": e.status, "sent_at": e.sent_at} for e in store.editions()],
         }
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -323,15 +312,11 @@ def subscribers() -> None:
     """
 
 
-@contextmanager
-def _subscriber_store(settings: Settings) -> Iterator[Store]:
+def _subscriber_store(settings: Settings) -> Store:
+    """The store, opened for a `with` block (imported here to keep `--help` fast)."""
     from briefing.store import Store
 
-    store = Store.open_settings(settings.store)
-    try:
-        yield store
-    finally:
-        store.close()
+    return Store.open_settings(settings.store)
 
 
 def _addresses(addresses: tuple[str, ...]) -> list[str]:

@@ -169,11 +169,8 @@ def make_scheduler(settings: Settings) -> Scheduler:
 def install_jobs(scheduler: Scheduler, settings: Settings, now: datetime) -> datetime:
     """Add (or replace) both jobs; return when the weekly send runs next."""
     trigger = weekly_trigger(settings)
-    store = Store.open_settings(settings.store)
-    try:
+    with Store.open_settings(settings.store) as store:
         reason = catch_up_reason(settings, store, now)
-    finally:
-        store.close()
     missed = _stored_run_time(scheduler)
     if reason:
         log.warning("catching up: %s; sending now", reason)
@@ -237,12 +234,9 @@ def poll_job(config: str) -> None:
     """Read folders and feeds into the store, then retry this week's pending recipients."""
     try:
         settings = load_settings(Path(config))
-        store = Store.open_settings(settings.store)
-        try:
+        with Store.open_settings(settings.store) as store:
             report = collect(settings, store, SystemClock())
             retry = catch_up_reason(settings, store, datetime.now(timezone.utc), started_only=True)
-        finally:
-            store.close()
         log.info("feed poll: %d added, %d feed errors", report.added, len(report.feed_errors))
         if retry:
             log.info("retrying: %s", retry)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from types import TracebackType
 from dataclasses import asdict, astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -122,6 +123,12 @@ class Store:
 
     def close(self) -> None:
         self.database.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -177,11 +177,8 @@ class Web:
     async def with_store(self, action: Callable[..., T], *args: Any) -> T:
         """Run ``action(store, *args)`` in a worker thread on a store connection of its own."""
         def run() -> T:
-            store = Store.open_settings(self.settings.store)
-            try:
+            with Store.open_settings(self.settings.store) as store:
                 return action(store, *args)
-            finally:
-                store.close()
 
         return await run_in_threadpool(run)
 
