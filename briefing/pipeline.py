@@ -64,17 +64,18 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     report = collect(settings, store, clock, fetch_feeds=fetch_feeds)
     edition = edition_for(clock.now(), settings.briefing.timezone)
     stored = store.edition(edition.key)
-    if stored is not None and stored.content:
-        briefing = briefing_from_json(json.loads(stored.content))
+    recorded = _recorded(store)
+    if edition.key in recorded:
+        briefing = recorded[edition.key]
         articles = store.articles(store.edition_article_ids(edition.key))
     else:
         articles = store.articles(store.unpublished_article_ids())
-        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=_recorded(store))
+        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()))
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
         settings.output.dir, env, title=settings.briefing.title, site_url=settings.output.site_url,
-        editions=_archive(store, briefing), current=briefing, email=email, articles=articles,
+        editions=_archive(recorded, briefing), current=briefing, email=email, articles=articles,
         keep=settings.output.keep_editions,
     )
     return Build(briefing, email, site, report, len(articles), stored is not None)
@@ -155,15 +156,14 @@ def _mailing(settings: Settings, result: Build, store: Store, clock: Clock, *, d
                           recipients=subscribers.recipients(settings, store), tokens=tokens)
 
 
-def _recorded(store: Store) -> list[Briefing]:
-    """Every edition recorded in the store, newest first."""
-    return [briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content]
+def _recorded(store: Store) -> dict[str, Briefing]:
+    """Every edition recorded in the store, by key, newest first."""
+    return {row.key: briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content}
 
 
-def _archive(store: Store, current: Briefing) -> list[Briefing]:
+def _archive(recorded: dict[str, Briefing], current: Briefing) -> list[Briefing]:
     """Every recorded edition plus the current one, newest first."""
-    editions = {b.edition.key: b for b in _recorded(store)}
-    editions[current.edition.key] = current
+    editions = {**recorded, current.edition.key: current}
     return [editions[key] for key in sorted(editions, reverse=True)]
 
 
