@@ -28,8 +28,11 @@ def tampered(token: str) -> list[str]:
     """Ways a token gets damaged or forged: last character, payload swapped, cut short, empty, junk."""
     rest = token.partition(".")[2]
     other = Tokens(SECRET, FixedClock(FIXED_NOW), 7).confirm("attacker@example.org", "nonce").partition(".")[0]
-    last = "A" if token[-1] != "A" else "B"
-    return [token[:-1] + last, f"{other}.{rest}", token[: len(token) // 2], "", "not-a-token", token + "x"]
+    # A signature character in the middle: the last base64 character of a signature carries
+    # padding bits, so changing it (say "B" to "A") can decode to the very same bytes.
+    at = len(token) - 5
+    flipped = token[:at] + ("A" if token[at] != "A" else "B") + token[at + 1:]
+    return [flipped, f"{other}.{rest}", token[: len(token) // 2], "", "not-a-token", token + "x"]
 
 
 def swap_token(link: str, token: str) -> str:
