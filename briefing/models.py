@@ -188,6 +188,9 @@ class DeliveryReport:
     skipped_reason: str = ""  # non-empty when nothing was sent on purpose
     notes: tuple[str, ...] = field(default=())
     collapsed: int = 0  # stories shortened to title + link to keep the email under output.max_email_bytes
+    words: int = 0  # words of the plain-text part (the reading budget, briefing.max_words)
+    also: int = 0  # on-topic stories listed under "Also this week"
+    off_topic: int = 0  # candidate articles left out as off topic
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)

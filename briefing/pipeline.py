@@ -40,6 +40,7 @@ from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
+from briefing.summarise.budget import count_words
 from briefing.summarise.ranking import plan_edition
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
@@ -94,6 +95,22 @@ def score_articles(settings: Settings, articles: Sequence[Article]) -> dict[str,
     if topic.enabled:
         log.info("topic: %d of %d candidate articles on topic, %d off topic", len(scores) - off, len(scores), off)
     return {article.id: relevance for article, relevance in zip(articles, scores, strict=True)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article waiting for an edition, with its relevance to the topic."""
+
+    article: Article
+    relevance: Relevance
+
+
+def candidates(settings: Settings, store: Store) -> list[Candidate]:
+    """Every stored article not yet in an edition, scored, most relevant first (``briefing articles``)."""
+    articles = store.articles(store.unpublished_article_ids())
+    scores = score_articles(settings, articles)
+    found = [Candidate(a, scores[a.id]) for a in articles]
+    return sorted(found, key=lambda c: (-c.relevance.score, -c.article.when.timestamp(), c.article.id))
 
 
 def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
@@ -198,5 +215,6 @@ def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path 
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,
         recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
         dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
-        notes=outcome.notes, collapsed=result.email.collapsed,
+        notes=outcome.notes, collapsed=result.email.collapsed, words=count_words(result.email.text),
+        also=len(briefing.also), off_topic=briefing.off_topic,
     )

@@ -127,11 +127,11 @@ class Topic:
             frequency.update(doc.keys())
         total = len(documents)
         idf = {term: math.log((1 + total) / (1 + count)) + 1.0 for term, count in frequency.items()}
-        mean: Counter[str] = Counter()
+        mean: dict[str, float] = {}
         for doc in self._exemplar_terms:
             for term, weight in _vector(doc, idf).items():
-                mean[term] += weight
-        return _unit(dict(mean)), idf
+                mean[term] = mean.get(term, 0.0) + weight
+        return _unit(mean), idf
 
     def _relevance(self, article: Text, terms: Counter[str], profile: Vector, idf: dict[str, float]) -> Relevance:
         text = f"{article.title}\n{article.text}"

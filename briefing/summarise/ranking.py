@@ -47,7 +47,7 @@ def importance(group: Sequence[Article], relevance: Mapping[str, float], now: da
     sources = len({a.source for a in group})
     breadth = min(1.0, math.log1p(sources) / math.log1p(SOURCES_FULL))
     age_days = max(0.0, (now - max(a.when for a in group)).total_seconds() / 86_400)
-    recency = 0.5 ** (age_days / RECENCY_HALF_LIFE_DAYS)
+    recency = math.exp(-math.log(2) * age_days / RECENCY_HALF_LIFE_DAYS)
     return RELEVANCE_WEIGHT * best + SOURCES_WEIGHT * breadth + RECENCY_WEIGHT * recency
 
 
