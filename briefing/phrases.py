@@ -36,9 +36,23 @@ class Rule:
 
     def search(self, text: str, lowered: str) -> re.Match[str] | None:
         haystack = lowered if self.lower else text
-        if self.needle and self.needle not in haystack:
-            return None
-        return self.pattern.search(haystack)
+        if not self.needle:
+            return self.pattern.search(haystack)
+        # Every match starts with the needle: find it (str.find is fast C), check the
+        # word boundary before it by hand, and only there try the pattern. Scanning the
+        # whole text with a regex that opens with a look-behind was ten times slower.
+        at = haystack.find(self.needle)
+        while at >= 0:
+            if at == 0 or not _word_char(haystack[at - 1]):
+                found = self.pattern.match(haystack, at)
+                if found is not None:
+                    return found
+            at = haystack.find(self.needle, at + 1)
+        return None
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def compile_rule(rule: str) -> Rule:
@@ -54,10 +68,10 @@ def compile_rule(rule: str) -> Rule:
     if not words:
         raise ValueError(f"{rule!r} is an empty phrase")
     if len(text) <= 6 and len(words) == 1 and text.isupper():
-        return Rule(text, re.compile(rf"(?<!\w){re.escape(text)}(?!\w)"), text, lower=False)
+        return Rule(text, re.compile(rf"{re.escape(text)}(?!\w)"), text, lower=False)
     # every word may take a plural: "rare earths elements" is rare, "rare-earths" is not
     pattern = _SEPARATOR.join(_variants(w.lower()) for w in words)
-    return Rule(text, re.compile(rf"(?<!\w){pattern}(?!\w)"), _stem(words[0].lower()))
+    return Rule(text, re.compile(rf"{pattern}(?!\w)"), _stem(words[0].lower()))
 
 
 def _variants(word: str) -> str:

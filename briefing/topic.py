@@ -33,7 +33,7 @@ from typing import Protocol
 
 from briefing.errors import QuarantineError
 from briefing.ingest.articles import article_id
-from briefing.phrases import Rule, compile_rules, first_match
+from briefing.phrases import Rule, compile_rule, compile_rules, first_match
 from briefing.settings import TopicSettings
 from briefing.summarise.tags import load_gazetteer
 from briefing.summarise.vectors import STOP_WORDS, Vector, cosine
@@ -47,7 +47,7 @@ SIMILARITY_FLOOR = 0.15
 SIMILARITY_FULL = 0.35
 # Likeness is measured on the head of the text: the lede and first paragraphs say
 # what an article is about, and tokenising whole long texts would cost most of the time.
-SIMILARITY_CHARS = 2_000
+SIMILARITY_CHARS = 1_500
 EXEMPLAR_MAX_BYTES = 5_000_000
 _WORD = re.compile(r"[a-z][a-z'’-]+[a-z]")
 
@@ -77,21 +77,24 @@ class Relevance:
 
 @dataclass(frozen=True)
 class _Entity:
+    """A gazetteer entity's aliases as rules: short capitals ("Nd", "Dy") exactly, the rest as phrases."""
+
     name: str
-    pattern: re.Pattern[str]
-    exact: tuple[str, ...]  # short capitals ("Nd", "Dy"): looked for as written
-    loose: tuple[str, ...]  # the other aliases, lower-cased
+    aliases: tuple[Rule, ...]
 
     def found(self, text: str, lowered: str) -> bool:
-        candidates = any(a in text for a in self.exact) or any(a in lowered for a in self.loose)
-        return candidates and self.pattern.search(text) is not None
+        return any(rule.search(text, lowered) for rule in self.aliases)
 
 
 def _compile_entity(name: str) -> _Entity:
     entity = {e.name: e for e in load_gazetteer()}[name]
-    exact = tuple(a for a in entity.aliases if len(a) <= 6 and not a.islower())
-    loose = tuple(a.lower() for a in entity.aliases if a not in exact)
-    return _Entity(name, entity.pattern, exact, loose)
+    rules = []
+    for alias in entity.aliases:
+        if len(alias) <= 6 and not alias.islower():  # the gazetteer's convention: exact case
+            rules.append(Rule(alias, re.compile(rf"{re.escape(alias)}(?![\w-])"), alias, lower=False))
+        else:
+            rules.append(compile_rule(alias))
+    return _Entity(name, tuple(rules))
 
 
 class Topic:
