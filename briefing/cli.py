@@ -157,6 +157,8 @@ def build(obj: Context, as_json: bool) -> None:
         return
     b = result.briefing
     click.echo(f"edition {b.edition.key}: {len(b.stories)} stories from {b.article_count} articles")
+    click.echo(f"also this week: {len(b.also)} more on-topic stories listed; off topic: {b.off_topic} articles left out")
+    click.echo(f"reading: {_reading(result.email.text, obj.settings)}")
     click.echo(f"web page: {obj.settings.output.dir / b.edition.key / 'index.html'}")
     click.echo(f"email preview: {obj.settings.output.dir / b.edition.key / 'email.html'}")
     if result.email.collapsed:
@@ -206,6 +208,9 @@ def _print_report(report: DeliveryReport, settings: Settings) -> None:
         ("articles", report.articles),
         ("recipients", f"{report.recipients} ({report.count('sent')} sent, {report.count('written')} written, "
                        f"{report.count('pending')} pending, {report.count('failed')} failed)"),
+        ("also", f"{report.also} more on-topic stories listed under \"Also this week\""),
+        ("off topic", f"{report.off_topic} articles left out (`briefing articles --off-topic`)"),
+        ("reading", _reading_words(report.words, settings)),
         ("email size", f"{report.email_bytes / 1024:.1f} KB HTML"),
         ("web page", out / report.edition / "index.html"),
         ("feed", out / "feed.xml"),
@@ -226,6 +231,53 @@ def _print_report(report: DeliveryReport, settings: Settings) -> None:
         click.echo(f"  ... and {len(problems) - 20} more", err=True)
     for note in report.notes:
         click.echo(f"briefing: {note}", err=True)
+
+
+def _reading(text: str, settings: Settings) -> str:
+    from briefing.summarise.budget import count_words
+
+    return _reading_words(count_words(text), settings)
+
+
+def _reading_words(words: int, settings: Settings) -> str:
+    from briefing.summarise.budget import WORDS_PER_MINUTE, reading_minutes
+
+    over = " (over briefing.max_words: the lead story alone is longer)" if words > settings.briefing.max_words else ""
+    return (f"{words:,} words in the plain-text email, about {max(1, round(reading_minutes(words)))} min at "
+            f"{WORDS_PER_MINUTE} words a minute (budget {settings.briefing.max_words:,}){over}")
+
+
+@cli.command()
+@click.option("--off-topic", "off_topic", is_flag=True, help="Only the articles the topic leaves out.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def articles(obj: Context, off_topic: bool, as_json: bool) -> None:
+    """Articles waiting for the next edition, with their relevance to the topic and why.
+
+    Scored against [topic] as configured now, most relevant first; with
+    --off-topic only those under topic.threshold, which never enter an edition
+    (they stay stored: a changed topic can take them in). Nothing is fetched.
+    """
+    from briefing import pipeline
+    from briefing.store import Store
+
+    with Store.open_settings(obj.settings.store) as store:
+        found = pipeline.candidates(obj.settings, store)
+    shown = [c for c in found if not (off_topic and c.relevance.on_topic)]
+    if as_json:
+        click.echo(json.dumps([
+            {"id": c.article.id, "title": c.article.title, "source": c.article.source, "url": c.article.url,
+             "published": c.article.published.isoformat() if c.article.published else None,
+             "relevance": c.relevance.score, "on_topic": c.relevance.on_topic, "reason": c.relevance.reason}
+            for c in shown], ensure_ascii=False, indent=2))
+        return
+    for c in shown:
+        mark = "on " if c.relevance.on_topic else "off"
+        click.echo(f"{c.relevance.score:.2f} {mark} {c.article.id}  {c.article.title[:70]}  [{c.article.source}]")
+        click.echo(f"     {c.relevance.reason}")
+    off = sum(1 for c in found if not c.relevance.on_topic)
+    click.echo(f"{len(found)} articles waiting: {len(found) - off} on topic, {off} off topic "
+               f"(topic.threshold = {obj.settings.topic.threshold:g})", err=True)
 
 
 @cli.command()
@@ -273,10 +325,13 @@ def migrate(obj: Context, check: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
+    from briefing.pipeline import candidates
     from briefing.store import Store
 
     with Store.open_settings(obj.settings.store) as store:
         quarantined = store.quarantined()
+        waiting = candidates(obj.settings, store)
+        on = sum(1 for c in waiting if c.relevance.on_topic)
         data: dict[str, Any] = {
             "articles": store.article_count(),
             "quarantined": len(quarantined),
@@ -285,12 +340,15 @@ def status(obj: Context, as_json: bool) -> None:
                          "last_error_at": s.last_error_at, "failures": s.failures, "disabled": s.disabled}
                         for s in store.sources()],
             "editions": [{"key": e.key, "status": e.status, "sent_at": e.sent_at} for e in store.editions()],
+            "current": {"on_topic": on, "off_topic": len(waiting) - on},
         }
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
     click.echo(f"store: {obj.settings.store.url or obj.settings.store.path}")
     click.echo(f"articles: {data['articles']}   quarantined: {data['quarantined']}")
+    click.echo(f"current edition (articles not yet in an edition): {on} on topic, {len(waiting) - on} off topic"
+               + ("" if obj.settings.topic.enabled else " (no [topic] configured: everything is on topic)"))
     for q in data["quarantine"]:
         click.echo(f"  quarantined {q['origin']}: {q['reason']}")
     for s in data["sources"]:

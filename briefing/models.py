@@ -66,6 +66,7 @@ class ArticleRef:
     url: str  # absolute http(s) link: the original, or its page in the archive
     source: str
     published: datetime | None
+    relevance: float = 1.0  # to the topic, 0..1 (briefing.topic); 1.0 without a topic
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,16 @@ class Story:
 
 
 @dataclass(frozen=True)
+class AlsoItem:
+    """An on-topic story past the edition's budget: one line under "Also this week"."""
+
+    title: str
+    url: str  # absolute http(s) link, as in ``ArticleRef``
+    source: str
+    relevance: float
+
+
+@dataclass(frozen=True)
 class Edition:
     """An ISO week in the briefing's timezone, e.g. ``2026-W47``."""
 
@@ -116,6 +127,8 @@ class Briefing:
     generated: datetime
     site_url: str
     stories: tuple[Story, ...]
+    also: tuple[AlsoItem, ...] = ()  # on-topic stories past the budget, most important first
+    off_topic: int = 0  # candidate articles left out as off topic (stored, never in an edition)
 
     @property
     def article_count(self) -> int:
@@ -175,6 +188,9 @@ class DeliveryReport:
     skipped_reason: str = ""  # non-empty when nothing was sent on purpose
     notes: tuple[str, ...] = field(default=())
     collapsed: int = 0  # stories shortened to title + link to keep the email under output.max_email_bytes
+    words: int = 0  # words of the plain-text part (the reading budget, briefing.max_words)
+    also: int = 0  # on-topic stories listed under "Also this week"
+    off_topic: int = 0  # candidate articles left out as off topic
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)

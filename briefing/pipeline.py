@@ -40,9 +40,11 @@ from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
-from briefing.summarise.edition import summarise
+from briefing.summarise.budget import count_words
+from briefing.summarise.ranking import plan_edition
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
+from briefing.topic import Relevance, load_topic
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,12 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         briefing = recorded[edition.key]
         articles = store.articles(store.edition_article_ids(edition.key))
     else:
-        articles = store.articles(store.unpublished_article_ids())
-        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()))
+        candidates = store.articles(store.unpublished_article_ids())
+        relevance = score_articles(settings, candidates)
+        articles = [a for a in candidates if relevance[a.id].on_topic]  # the others stay stored, unpublished
+        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
+                                 relevance={k: r.score for k, r in relevance.items()},
+                                 off_topic=len(candidates) - len(articles))
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
@@ -81,18 +87,50 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     return Build(briefing, email, site, report, len(articles), stored is not None)
 
 
+def score_articles(settings: Settings, articles: Sequence[Article]) -> dict[str, Relevance]:
+    """Each article's relevance to ``topic`` (everything is on topic without one), by id."""
+    topic = load_topic(settings.topic)
+    scores = topic.score_many(articles)
+    off = sum(1 for r in scores if not r.on_topic)
+    if topic.enabled:
+        log.info("topic: %d of %d candidate articles on topic, %d off topic", len(scores) - off, len(scores), off)
+    return {article.id: relevance for article, relevance in zip(articles, scores, strict=True)}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An article waiting for an edition, with its relevance to the topic."""
+
+    article: Article
+    relevance: Relevance
+
+
+def candidates(settings: Settings, store: Store) -> list[Candidate]:
+    """Every stored article not yet in an edition, scored, most relevant first (``briefing articles``)."""
+    articles = store.articles(store.unpublished_article_ids())
+    scores = score_articles(settings, articles)
+    found = [Candidate(a, scores[a.id]) for a in articles]
+    return sorted(found, key=lambda c: (-c.relevance.score, -c.article.when.timestamp(), c.article.id))
+
+
 def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
-                  earlier: Sequence[Briefing] = ()) -> Briefing:
+                  earlier: Sequence[Briefing] = (), relevance: dict[str, float] | None = None,
+                  off_topic: int = 0) -> Briefing:
+    """The edition of ``articles`` (all on topic): ranked, told within the budget, the rest as "Also"."""
+    scores = relevance or {}
+
     def make_ref(article: Article) -> ArticleRef:
         url = http_url(article.url)  # javascript:, data:, file: ... never become a link
         return ArticleRef(
             id=article.id, title=article.title, source=article.source, published=article.published,
-            url=url or article_page(settings.output.site_url, article.id),
+            url=url or article_page(settings.output.site_url, article.id), relevance=scores.get(article.id, 1.0),
         )
 
-    stories = mark_updates(summarise(articles, make_ref, settings.briefing.max_stories), earlier)
+    plan = plan_edition(articles, make_ref, scores, now, max_stories=settings.briefing.max_stories,
+                        max_words=settings.briefing.max_words)
     return Briefing(title=settings.briefing.title, edition=edition, generated=now,
-                    site_url=settings.output.site_url, stories=stories)
+                    site_url=settings.output.site_url, stories=mark_updates(plan.stories, earlier),
+                    also=plan.also, off_topic=off_topic)
 
 
 def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, mailer: Mailer | None = None,
@@ -177,5 +215,6 @@ def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path 
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,
         recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
         dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
-        notes=outcome.notes, collapsed=result.email.collapsed,
+        notes=outcome.notes, collapsed=result.email.collapsed, words=count_words(result.email.text),
+        also=len(briefing.also), off_topic=briefing.off_topic,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from briefing.models import ArticleRef, Briefing, Edition, Point, Story
+from briefing.models import AlsoItem, ArticleRef, Briefing, Edition, Point, Story
 
 
 def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
@@ -20,6 +20,8 @@ def briefing_to_json(briefing: Briefing) -> dict[str, Any]:
         "site_url": briefing.site_url,
         "url": briefing.url,
         "stories": [_story(story) for story in briefing.stories],
+        "also": [{"title": a.title, "url": a.url, "source": a.source, "relevance": a.relevance} for a in briefing.also],
+        "off_topic": briefing.off_topic,
     }
 
 
@@ -35,7 +37,7 @@ def _story(story: Story) -> dict[str, Any]:
         "questions": [_point(p) for p in story.questions],
         "articles": [
             {"id": r.id, "title": r.title, "url": r.url, "source": r.source,
-             "published": r.published.isoformat() if r.published else None}
+             "published": r.published.isoformat() if r.published else None, "relevance": r.relevance}
             for r in story.articles
         ],
     }
@@ -56,6 +58,9 @@ def briefing_from_json(data: dict[str, Any]) -> Briefing:
         generated=datetime.fromisoformat(data["generated"]),
         site_url=data["site_url"],
         stories=tuple(_story_from(s) for s in data["stories"]),
+        also=tuple(AlsoItem(title=a["title"], url=a["url"], source=a["source"], relevance=float(a["relevance"]))
+                   for a in data.get("also", [])),
+        off_topic=int(data.get("off_topic", 0)),
     )
 
 
@@ -69,7 +74,8 @@ def _story_from(data: dict[str, Any]) -> Story:
         highlights=points("highlights"), implications=points("implications"), questions=points("questions"),
         articles=tuple(
             ArticleRef(id=a["id"], title=a["title"], url=a["url"], source=a["source"],
-                       published=datetime.fromisoformat(a["published"]) if a["published"] else None)
+                       published=datetime.fromisoformat(a["published"]) if a["published"] else None,
+                       relevance=float(a.get("relevance", 1.0)))
             for a in data["articles"]
         ),
     )

@@ -25,6 +25,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from briefing import resources
 from briefing.errors import ConfigError
+from briefing.phrases import compile_rule
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
@@ -36,6 +37,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class FeedSource:
     url: str
     name: str
+    include: tuple[str, ...] = ()  # keep only entries matching one of these (phrases or /regex/)
+    exclude: tuple[str, ...] = ()  # drop entries matching any of these (briefing.feedfilter)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,22 @@ class BriefingSettings:
     timezone: ZoneInfo
     send_empty: bool
     max_stories: int
+    max_words: int = 1200  # reading budget of the plain-text part (briefing.summarise.budget)
+
+
+@dataclass(frozen=True)
+class TopicSettings:
+    """What the briefing is about (``briefing.topic``); no keywords and no exemplars: everything is."""
+
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    exemplars: tuple[Path, ...] = ()
+    entities: tuple[str, ...] = ()
+    threshold: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.keywords or self.exemplars or self.entities)
 
 
 @dataclass(frozen=True)
@@ -125,6 +144,7 @@ class Settings:
     smtp: SmtpSettings
     web: WebSettings
     subscribers: SubscribersSettings
+    topic: TopicSettings = TopicSettings()
 
 
 # --- value parsers: (value, base folder) -> typed value, ValueError on bad input
@@ -192,22 +212,58 @@ def _site_url(value: Any, base: Path) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+def _rules(value: Any, base: Path) -> tuple[str, ...]:
+    """Phrases or /regex/ (briefing.phrases), each checked to compile."""
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of phrases or /regex/ strings, got {type(value).__name__}")
+    rules = tuple(_str(item, base) for item in value)
+    for rule in rules:
+        compile_rule(rule)
+    return rules
+
+
+_FEED_KEYS = ("url", "name", "include", "exclude")
+
+
 def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
     if not isinstance(value, list):
         raise ValueError("expected a list of URLs or {url = ..., name = ...} tables")
     feeds = []
     for item in value:
+        include: tuple[str, ...] = ()
+        exclude: tuple[str, ...] = ()
         if isinstance(item, str):
             url, name = _http_url(item, base), ""
         elif isinstance(item, dict):
-            extra = set(item) - {"url", "name"}
+            extra = set(item) - set(_FEED_KEYS)
             if extra or "url" not in item:
-                raise ValueError(f"a feed table takes keys url and name, got {sorted(item)}")
+                raise ValueError(f"a feed table takes keys {', '.join(_FEED_KEYS)} (url required), got {sorted(item)}")
             url, name = _http_url(item["url"], base), _str(item.get("name", ""), base)
+            include, exclude = _rules(item.get("include", []), base), _rules(item.get("exclude", []), base)
         else:
             raise ValueError(f"a feed is a URL string or a table, got {type(item).__name__}")
-        feeds.append(FeedSource(url=url, name=name or urlsplit(url).netloc))
+        feeds.append(FeedSource(url=url, name=name or urlsplit(url).netloc, include=include, exclude=exclude))
     return tuple(feeds)
+
+
+def _fraction(value: Any, base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ValueError(f"expected a number from 0 to 1, got {value!r}")
+    return float(value)
+
+
+def _entities(value: Any, base: Path) -> tuple[str, ...]:
+    """Names of gazetteer entities (briefing/data/gazetteer.toml)."""
+    from briefing.summarise.tags import load_gazetteer
+
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of gazetteer entity names, got {type(value).__name__}")
+    known = {entity.name for entity in load_gazetteer()}
+    names = tuple(_str(item, base) for item in value)
+    for name in names:
+        if name not in known:
+            raise ValueError(f"{name!r} is not an entity of the gazetteer; known: {', '.join(sorted(known))}")
+    return names
 
 
 def _timezone(value: Any, base: Path) -> ZoneInfo:
@@ -318,7 +374,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _str, 'title = "Rare Earth Briefing"'),
     Setting("briefing", "timezone", "UTC", "IANA timezone; editions are ISO weeks in this zone", _timezone, 'timezone = "Europe/Berlin"'),
     Setting("briefing", "send_empty", False, "send an edition that has no new articles", _bool, "send_empty = false"),
-    Setting("briefing", "max_stories", 40, "most stories in one edition", _int_between(1, 500), "max_stories = 40"),
+    Setting("briefing", "max_stories", 8, "most stories told in full; further on-topic stories are listed under \"Also this week\"", _int_between(1, 500), "max_stories = 8"),
+    Setting("briefing", "max_words", 1200, "reading budget: words of the plain-text email (about 5 minutes); stories past it go to \"Also this week\"", _int_between(100, 100_000), "max_words = 1200"),
     Setting("schedule", "day", "mon", "weekday of the weekly send", _day, 'day = "mon"'),
     Setting("schedule", "time", "08:00", "local time of the weekly send, HH:MM", _clock_time, 'time = "08:00"'),
     Setting("schedule", "standby_seconds", 15, "how often a `briefing schedule --standby` retries to become the active one", _int_between(1, 3600), "standby_seconds = 15"),
@@ -338,6 +395,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web", "host", "127.0.0.1", "address `briefing serve` listens on; 0.0.0.0 = every interface", _host, 'host = "127.0.0.1"'),
     Setting("web", "port", 8000, "port of `briefing serve` (--port overrides)", _int_between(0, 65535), "port = 8000"),
     Setting("web", "rate_limit", 10, "sign-ups one client address may post per hour; more are answered 429", _int_between(1, 100_000), "rate_limit = 10"),
+    Setting("topic", "keywords", [], "phrases (or /regex/) that mark an on-topic article; whole words, any case, plurals and hyphen/space variants", _rules, 'keywords = ["rare earth", "dysprosium"]'),
+    Setting("topic", "exclude", [], "phrases (or /regex/) that keep an article out whatever else it says", _rules, 'exclude = ["rare disease"]'),
+    Setting("topic", "exemplars", [], "folders of articles that define the topic by example; such articles are on topic by definition", _folders, 'exemplars = ["../seeds"]'),
+    Setting("topic", "entities", [], "gazetteer entities whose mention is evidence of the topic", _entities, 'entities = ["Lynas", "Dy"]'),
+    Setting("topic", "threshold", 0.5, "relevance from 0 to 1 an article needs to enter an edition", _fraction, "threshold = 0.5"),
     Setting("subscribers", "confirm_days", 7, "days a sign-up's confirmation link stays valid", _int_between(1, 365), "confirm_days = 7"),
 )
 SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
@@ -411,6 +473,7 @@ def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, 
         smtp=SmtpSettings(**section("smtp"), password=env.get(PASSWORD_ENV, "")),
         web=WebSettings(**section("web"), secret_key=env.get(SECRET_ENV, "")),
         subscribers=SubscribersSettings(**section("subscribers")),
+        topic=TopicSettings(**section("topic")),
     )
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from briefing.clock import Clock
 from briefing.errors import QuarantineError, SourceError
+from briefing.feedfilter import keep_entries
 from briefing.ingest.feeds import Fetcher, FetchResult, parse_feed
 from briefing.ingest.record import Progress, Tally, record
 from briefing.models import IngestReport, Quarantined
@@ -48,22 +49,24 @@ def ingest_feeds(settings: Settings, store: Store, clock: Clock, fetcher: Fetche
     """Fetch and record every enabled feed."""
     tally = Tally()
     feeds = feed_names(settings.sources.feeds)
+    configured = {feed.url: feed for feed in settings.sources.feeds}
     for done, (name, url) in enumerate(feeds, start=1):
         with store.transaction():
             state = store.configure_feed(name, url)
         if state.disabled:
             log.info("feed %s (%s) is disabled: %s", name, state.url, state.last_error)
         else:
-            _poll_feed(store, clock, fetcher, state, tally)
+            _poll_feed(store, clock, fetcher, state, tally, configured.get(url))
         if progress is not None:
             progress("feeds", done, len(feeds))
     return tally.report()
 
 
-def _poll_feed(store: Store, clock: Clock, fetcher: Fetcher, state: SourceState, tally: Tally) -> None:
+def _poll_feed(store: Store, clock: Clock, fetcher: Fetcher, state: SourceState, tally: Tally,
+               feed: FeedSource | None = None) -> None:
     try:
         answer = fetcher.fetch(state.url, etag=state.etag, last_modified=state.last_modified)
-        _take_answer(store, clock, state, answer, tally)
+        _take_answer(store, clock, state, answer, tally, feed)
     except QuarantineError as exc:
         with store.transaction():
             store.quarantine(exc.origin, state.name, exc.reason, clock.now())
@@ -73,7 +76,8 @@ def _poll_feed(store: Store, clock: Clock, fetcher: Fetcher, state: SourceState,
         _failed(store, clock, state, exc.reason, tally)
 
 
-def _take_answer(store: Store, clock: Clock, state: SourceState, answer: FetchResult, tally: Tally) -> None:
+def _take_answer(store: Store, clock: Clock, state: SourceState, answer: FetchResult, tally: Tally,
+                 feed: FeedSource | None = None) -> None:
     if answer.moved_to and answer.status in (200, 304):
         log.info("feed %s moved permanently from %s to %s; stored URL updated", state.name, state.url, answer.moved_to)
     if answer.status == 304:
@@ -85,7 +89,7 @@ def _take_answer(store: Store, clock: Clock, state: SourceState, answer: FetchRe
         return
     if answer.status != 200:
         raise SourceError(state.url, f"HTTP {answer.status} {answer.reason}".strip())
-    documents = parse_feed(answer.body, answer.headers, state.name, answer.url)
+    documents = keep_entries(parse_feed(answer.body, answer.headers, state.name, answer.url), feed)
     with store.transaction():
         for document in documents:
             tally.count(record(store, document, clock.now()))

@@ -75,6 +75,9 @@ def overview(briefing: Briefing, collapsed: int = 0) -> str:
     if collapsed:
         text += (f" The last {collapsed} {_plural(collapsed, 'is', 'are')} listed in brief at the end;"
                  " read them in full on the web.")
+    if briefing.also:
+        count = len(briefing.also)
+        text += f" {count} more {_plural(count, 'story', 'stories')} under \"Also this week\"."
     return text
 
 
