@@ -32,7 +32,9 @@ from briefing.deliver import ledger
 from briefing.deliver.lock import hold, lock_path
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
-from briefing.models import Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site
+from briefing.llm.writer import ModelWriter, make_writer
+from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site,
+                             WritingReport)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
 from briefing.render.safety import http_url
@@ -57,6 +59,7 @@ class Build:
     ingest: IngestReport
     new_articles: int  # articles in this edition not sent before
     claimed: bool  # the edition was already recorded in the store
+    writing: WritingReport | None = None  # what the model writer did; None: off, or the edition was recorded
 
 
 def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool = True) -> Build:
@@ -65,12 +68,15 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     edition = edition_for(clock.now(), settings.briefing.timezone)
     stored = store.edition(edition.key)
     recorded = _recorded(store)
+    writer = None
     if edition.key in recorded:
         briefing = recorded[edition.key]
         articles = store.articles(store.edition_article_ids(edition.key))
     else:
         articles = store.articles(store.unpublished_article_ids())
-        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()))
+        writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
+        briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
+                                 writer=writer)
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
@@ -78,11 +84,12 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         editions=_archive(recorded, briefing), current=briefing, email=email, articles=articles,
         keep=settings.output.keep_editions,
     )
-    return Build(briefing, email, site, report, len(articles), stored is not None)
+    return Build(briefing, email, site, report, len(articles), stored is not None,
+                 writer.report if writer is not None else None)
 
 
 def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
-                  earlier: Sequence[Briefing] = ()) -> Briefing:
+                  earlier: Sequence[Briefing] = (), writer: ModelWriter | None = None) -> Briefing:
     def make_ref(article: Article) -> ArticleRef:
         url = http_url(article.url)  # javascript:, data:, file: ... never become a link
         return ArticleRef(
@@ -91,6 +98,8 @@ def make_briefing(settings: Settings, edition: Edition, articles: list[Article],
         )
 
     stories = mark_updates(summarise(articles, make_ref, settings.briefing.max_stories), earlier)
+    if writer is not None:  # the optional model writer: checked against the sources, extractive fallback
+        stories = writer.write(stories, articles)
     return Briefing(title=settings.briefing.title, edition=edition, generated=now,
                     site_url=settings.output.site_url, stories=stories)
 
@@ -177,5 +186,5 @@ def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path 
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,
         recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
         dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
-        notes=outcome.notes, collapsed=result.email.collapsed,
+        notes=outcome.notes, collapsed=result.email.collapsed, writing=result.writing,
     )
