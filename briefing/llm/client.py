@@ -28,7 +28,7 @@ import math
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
@@ -175,8 +175,8 @@ def _retry_after_seconds(value: str) -> float | None:
     except (TypeError, ValueError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, float((moment - datetime.now(timezone.utc)).total_seconds()))
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, float((moment - datetime.now(UTC)).total_seconds()))
 
 
 def _completion(payload: bytes, body: dict[str, Any]) -> Completion:

@@ -39,13 +39,14 @@ log = logging.getLogger(__name__)
 
 ANSWER_TOKENS = 1500  # max_tokens of one answer; 5 + 4 + 4 bullets of 40 words fit in about 900
 SAME_BULLET = 0.6  # word overlap at which an extractive stand-in repeats a kept bullet
+DEFAULT_LIMITS = Limits()  # 5 highlights, 4 implications, 4 questions per story
 
 
 class ModelWriter:
     """Writes one edition's stories; ``report`` says what it did."""
 
     def __init__(self, settings: LlmSettings, chat: Chat, store: Store | None, clock: Clock,
-                 limits: Limits = Limits()) -> None:
+                 limits: Limits = DEFAULT_LIMITS) -> None:
         self.settings = settings
         self.chat = chat
         self.store = store
@@ -142,7 +143,7 @@ def merge(story: Story, checked: Checked, limits: Limits) -> Story:
                    highlights=parts["highlights"], implications=parts["implications"], questions=parts["questions"])
 
 
-def make_writer(settings: LlmSettings, store: Store | None, clock: Clock, limits: Limits = Limits()) -> ModelWriter | None:
+def make_writer(settings: LlmSettings, store: Store | None, clock: Clock, limits: Limits = DEFAULT_LIMITS) -> ModelWriter | None:
     """The writer for one edition, or None while ``llm.base_url`` is empty (nothing leaves the machine)."""
     if not settings.enabled:
         return None

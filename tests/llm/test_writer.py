@@ -301,3 +301,19 @@ def test_the_cli_reports_what_the_model_did_and_no_llm_asks_nothing(
     story = json.loads(run.stdout)["stories"][0]
     assert not any("Lynas" in h["text"] for h in story["highlights"])
     assert settings.llm.enabled
+
+
+def test_what_the_model_writes_is_escaped_like_article_text(llm_settings: LlmConfig, model_server: ModelServer) -> None:
+    def markup(articles: dict[str, list[str]]) -> dict[str, Any]:
+        good = good_answer(articles)
+        good["highlights"][0]["text"] = "CNREHT met <script>alert(document.cookie)</script> <img src=x onerror=alert(document.domain)> cadres."
+        return good
+
+    model_server.then(answer(markup))
+    settings = llm_settings()
+    result = build(settings)
+    assert result.briefing.stories[0].highlights[0].text.startswith("CNREHT met <script>")  # passed the check
+    page = (settings.output.dir / "2026-W47" / "index.html").read_text(encoding="utf-8")
+    for html in (result.email.html, page):
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert "&lt;script&gt;alert(document.cookie)&lt;/script&gt;" in html
