@@ -22,15 +22,17 @@ comes only from env ``BRIEFING_LLM_API_KEY`` and is sent as a bearer token.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import math
 import ssl
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import anyio
 import httpx
@@ -116,7 +118,11 @@ class HttpChat:
             "response_format": {"type": "json_object"},
             "messages": [{"role": m.role, "content": m.content} for m in messages],
         }
-        return anyio.run(self._complete, body)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return anyio.run(self._complete, body)
+        return _in_thread(lambda: anyio.run(self._complete, body))  # called from async code: a loop of its own
 
     async def _complete(self, body: dict[str, Any]) -> Completion:
         async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), headers=self.headers, verify=self._tls_context(),
@@ -162,6 +168,28 @@ class HttpChat:
             return min(0.5 * 2.0**attempt, self.timeout)
         wait = _retry_after_seconds(value)
         return None if wait is None or wait > self.timeout else wait
+
+
+T = TypeVar("T")
+
+
+def _in_thread(run: Callable[[], T]) -> T:
+    """``run()`` in a new thread, waited for; its exception re-raised here."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            outcome.append(run())
+        except BaseException as exc:  # noqa: BLE001  handed to the caller below
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="briefing-llm", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return outcome[0]
 
 
 def _retry_after_seconds(value: str) -> float | None:

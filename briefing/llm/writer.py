@@ -84,6 +84,9 @@ class ModelWriter:
             checked = check_answer(parse_answer(text), story, articles, self.limits)
         except ModelError as exc:
             return self._fall_back(story, exc.reason)
+        except Exception as exc:  # a bug here must not fail the build: the extractive story stands
+            log.debug("llm: story %s: unexpected error", story.id, exc_info=True)
+            return self._fall_back(story, f"unexpected {type(exc).__name__}: {exc}")
         for rejection in checked.rejected:
             log.info("llm: story %s: %s %r rejected: %s; the extractive one stands", story.id,
                      rejection.part, rejection.text[:80], rejection.reason)
