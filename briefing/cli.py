@@ -20,7 +20,7 @@ import click
 from briefing import __version__
 from briefing.clock import SystemClock
 from briefing.errors import BriefingError, ConfigError
-from briefing.models import DeliveryReport, IngestReport
+from briefing.models import DeliveryReport, IngestReport, WritingReport
 from briefing.settings import CONFIG_ENV, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -141,17 +141,54 @@ def watch(obj: Context, polling: bool) -> None:
             signal.signal(sig, handler)
 
 
+NO_LLM_HELP = "Tell every story with the extractive editor alone: no request to llm.base_url."
+
+
+def _without_model(settings: Settings, no_llm: bool) -> Settings:
+    """``settings`` with the model writer off (``--no-llm``)."""
+    from dataclasses import replace
+
+    return replace(settings, llm=replace(settings.llm, base_url="")) if no_llm else settings
+
+
+def _print_writing(writing: WritingReport | None) -> None:
+    """What the model writer did: stories written, bullets rejected and why, stories it fell back on."""
+    if writing is None:
+        return
+    from collections import Counter
+
+    kinds = Counter(r.kind for r in writing.rejected)
+    why = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    click.echo(f"model writer: {writing.written} stories written by {writing.model} ({writing.cached} from the cache), "
+               f"{len(writing.fallbacks)} told extractively; {writing.requests} requests, {writing.tokens} tokens; "
+               f"{len(writing.rejected)} bullets rejected" + (f" ({why})" if why else ""))
+    for story, reason in writing.fallbacks[:20]:
+        click.echo(f"  story {story}: extractive: {reason}", err=True)
+    for rejection in writing.rejected[:20]:
+        click.echo(f"  story {rejection.story}: {rejection.part} rejected: {rejection.reason}: "
+                   f"{rejection.text[:100]!r}", err=True)
+    hidden = max(0, len(writing.fallbacks) - 20) + max(0, len(writing.rejected) - 20)
+    if hidden:
+        click.echo(f"  ... and {hidden} more", err=True)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the edition as JSON.")
+@click.option("--no-llm", is_flag=True, help=NO_LLM_HELP)
 @click.pass_obj
-def build(obj: Context, as_json: bool) -> None:
-    """Ingest, summarise and render the current edition under output.dir; send nothing."""
+def build(obj: Context, as_json: bool, no_llm: bool) -> None:
+    """Ingest, summarise and render the current edition under output.dir; send nothing.
+
+    With llm.base_url set, the model writes the heaviest stories (checked against
+    their sources; see the README); the report says how many and what it rejected.
+    """
     from briefing import pipeline
     from briefing.serialise import briefing_to_json
     from briefing.store import Store
 
-    with Store.open_settings(obj.settings.store) as store:
-        result = pipeline.build(obj.settings, store, SystemClock())
+    settings = _without_model(obj.settings, no_llm)
+    with Store.open_settings(settings.store) as store:
+        result = pipeline.build(settings, store, SystemClock())
     if as_json:
         click.echo(json.dumps(briefing_to_json(result.briefing), ensure_ascii=False, indent=2))
         return
@@ -164,17 +201,21 @@ def build(obj: Context, as_json: bool) -> None:
     if result.email.collapsed:
         click.echo(f"email shortened: {result.email.collapsed} lower-weight stories as title + link only "
                    f"(output.max_email_bytes = {obj.settings.output.max_email_bytes})")
+    _print_writing(result.writing)
 
 
 @cli.command()
 @click.option("--dry-run", is_flag=True, help="Write the .eml files that would go out under output.dir/outbox/; "
               "no network, nothing recorded.")
 @click.option("--to", "address", metavar="ADDRESS", help="Send one test copy to ADDRESS only; the ledger is not touched.")
+@click.option("--no-llm", is_flag=True, help=NO_LLM_HELP)
 @click.pass_obj
-def send(obj: Context, dry_run: bool, address: str | None) -> None:
+def send(obj: Context, dry_run: bool, address: str | None, no_llm: bool) -> None:
     """Send the current edition to every recipient who has not had it.
 
     SIGTERM or Ctrl-C stops between two recipients; the rest stay pending for the next run.
+    A dry run computes what a real send would send, so with llm.base_url set it may
+    ask the model endpoint (--no-llm: it does not).
     """
     import threading
 
@@ -189,10 +230,10 @@ def send(obj: Context, dry_run: bool, address: str | None) -> None:
             address = check_address(address)
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--to") from None
-        report = pipeline.send_test(obj.settings, address)
+        report = pipeline.send_test(_without_model(obj.settings, no_llm), address)
     else:
         with stop_on_signals(threading.Event()) as stop:
-            report = pipeline.send(obj.settings, dry_run=dry_run, stop=stop)
+            report = pipeline.send(_without_model(obj.settings, no_llm), dry_run=dry_run, stop=stop)
     _print_report(report, obj.settings)
     if report.count("pending") or report.count("failed"):
         sys.exit(EXIT_INCOMPLETE)
@@ -231,6 +272,7 @@ def _print_report(report: DeliveryReport, settings: Settings) -> None:
         click.echo(f"  ... and {len(problems) - 20} more", err=True)
     for note in report.notes:
         click.echo(f"briefing: {note}", err=True)
+    _print_writing(report.writing)
 
 
 def _reading(text: str, settings: Settings) -> str:

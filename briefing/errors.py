@@ -11,8 +11,10 @@ exit codes::
     ├── RenderError        templates missing or failing
     ├── DeliveryError      the mail server refused or cannot be reached
     │   └── ConnectionFailed   no session at all (connect, TLS or login): nothing was handed over
-    └── SubscriberError    a subscriber address or list cannot be used as given
-        └── TokenError         a confirm/unsubscribe link is altered, expired or already used
+    ├── SubscriberError    a subscriber address or list cannot be used as given
+    │   └── TokenError         a confirm/unsubscribe link is altered, expired or already used
+    └── ModelError         the model endpoint failed or answered unusably (never fatal: the
+                           story is told by the extractive editor; ``briefing.llm``)
 """
 
 from __future__ import annotations
@@ -89,3 +91,17 @@ class TokenError(SubscriberError):
     def __init__(self, reason: str, detail: str) -> None:
         self.reason = reason
         super().__init__(detail)
+
+
+class ModelError(BriefingError):
+    """The model endpoint timed out, refused, failed, or answered what cannot be used.
+
+    ``briefing.llm`` catches it per story and tells that story extractively;
+    ``reason`` is the short text the build report counts. ``unreachable``: it
+    timed out or could not connect, so the rest of the edition does not ask again.
+    """
+
+    def __init__(self, reason: str, *, unreachable: bool = False) -> None:
+        self.reason = reason
+        self.unreachable = unreachable
+        super().__init__(reason)

@@ -191,6 +191,7 @@ class DeliveryReport:
     words: int = 0  # words of the plain-text part (the reading budget, briefing.max_words)
     also: int = 0  # on-topic stories listed under "Also this week"
     off_topic: int = 0  # candidate articles left out as off topic
+    writing: WritingReport | None = None  # what the model writer did (None: off, or a recorded edition)
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.deliveries if d.status == status)
@@ -216,3 +217,32 @@ class IngestReport:
     updated: int = 0  # changed files / entries stored as a new version of their article
     feeds_fetched: int = 0  # feeds answered 200 and parsed
     feeds_not_modified: int = 0  # feeds answered 304: nothing parsed, nothing added
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A bullet (or title, dek) the model wrote that failed the check; the extractive one stood in."""
+
+    story: str  # story id
+    part: str  # "title" | "dek" | "highlights" | "implications" | "questions"
+    text: str
+    reason: str  # e.g. "number 47% is not in the cited articles"
+    kind: str  # short category for the report: "number", "name", "source", "budget", "shape"
+
+
+@dataclass(frozen=True)
+class WritingReport:
+    """What the optional model writer (``briefing.llm``) did for one edition."""
+
+    model: str
+    written: int = 0  # stories the model's answer was used for (wholly or in part)
+    cached: int = 0  # ... of which the answer came from the store's cache, no request
+    requests: int = 0  # HTTP requests sent (retries included)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    fallbacks: tuple[tuple[str, str], ...] = ()  # (story id, why) told by the extractive editor instead
+    rejected: tuple[Rejection, ...] = ()
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens

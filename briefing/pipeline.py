@@ -32,7 +32,9 @@ from briefing.deliver import ledger
 from briefing.deliver.lock import hold, lock_path
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
-from briefing.models import Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site
+from briefing.llm.writer import ModelWriter, make_writer
+from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site,
+                             WritingReport)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
 from briefing.render.safety import http_url
@@ -59,6 +61,7 @@ class Build:
     ingest: IngestReport
     new_articles: int  # articles in this edition not sent before
     claimed: bool  # the edition was already recorded in the store
+    writing: WritingReport | None = None  # what the model writer did; None: off, or the edition was recorded
 
 
 def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool = True) -> Build:
@@ -67,6 +70,7 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     edition = edition_for(clock.now(), settings.briefing.timezone)
     stored = store.edition(edition.key)
     recorded = _recorded(store)
+    writer = None
     if edition.key in recorded:
         briefing = recorded[edition.key]
         articles = store.articles(store.edition_article_ids(edition.key))
@@ -74,9 +78,10 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         candidates = store.articles(store.unpublished_article_ids())
         relevance = score_articles(settings, candidates)
         articles = [a for a in candidates if relevance[a.id].on_topic]  # the others stay stored, unpublished
+        writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
         briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
                                  relevance={k: r.score for k, r in relevance.items()},
-                                 off_topic=len(candidates) - len(articles))
+                                 off_topic=len(candidates) - len(articles), writer=writer)
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
@@ -84,7 +89,8 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         editions=_archive(recorded, briefing), current=briefing, email=email, articles=articles,
         keep=settings.output.keep_editions,
     )
-    return Build(briefing, email, site, report, len(articles), stored is not None)
+    return Build(briefing, email, site, report, len(articles), stored is not None,
+                 writer.report if writer is not None else None)
 
 
 def score_articles(settings: Settings, articles: Sequence[Article]) -> dict[str, Relevance]:
@@ -115,7 +121,7 @@ def candidates(settings: Settings, store: Store) -> list[Candidate]:
 
 def make_briefing(settings: Settings, edition: Edition, articles: list[Article], now: datetime,
                   earlier: Sequence[Briefing] = (), relevance: dict[str, float] | None = None,
-                  off_topic: int = 0) -> Briefing:
+                  off_topic: int = 0, writer: ModelWriter | None = None) -> Briefing:
     """The edition of ``articles`` (all on topic): ranked, told within the budget, the rest as "Also"."""
     scores = relevance or {}
 
@@ -128,8 +134,11 @@ def make_briefing(settings: Settings, edition: Edition, articles: list[Article],
 
     plan = plan_edition(articles, make_ref, scores, now, max_stories=settings.briefing.max_stories,
                         max_words=settings.briefing.max_words)
+    stories = mark_updates(plan.stories, earlier)
+    if writer is not None:  # the optional model writer: checked against the sources, extractive fallback
+        stories = writer.write(stories, articles)
     return Briefing(title=settings.briefing.title, edition=edition, generated=now,
-                    site_url=settings.output.site_url, stories=mark_updates(plan.stories, earlier),
+                    site_url=settings.output.site_url, stories=stories,
                     also=plan.also, off_topic=off_topic)
 
 
@@ -216,5 +225,5 @@ def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path 
         recipients=len(outcome.deliveries), email_bytes=len(result.email.html.encode("utf-8")),
         dry_run=dry_run, deliveries=outcome.deliveries, outbox=outbox, skipped_reason=reason,
         notes=outcome.notes, collapsed=result.email.collapsed, words=count_words(result.email.text),
-        also=len(briefing.also), off_topic=briefing.off_topic,
+        also=len(briefing.also), off_topic=briefing.off_topic, writing=result.writing,
     )

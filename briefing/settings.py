@@ -30,6 +30,7 @@ from briefing.phrases import compile_rule
 CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 SECRET_ENV = "BRIEFING_SECRET_KEY"  # signs the confirm and unsubscribe links (briefing.tokens)
+LLM_KEY_ENV = "BRIEFING_LLM_API_KEY"  # the model endpoint's key (briefing.llm.client), never from a file
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -133,6 +134,24 @@ class SubscribersSettings:
 
 
 @dataclass(frozen=True)
+class LlmSettings:
+    """The optional model writer (``briefing.llm``); off while ``base_url`` is empty."""
+
+    base_url: str
+    model: str
+    timeout: float
+    max_stories: int
+    token_budget: int
+    temperature: float
+    retries: int
+    api_key: str = field(default="", repr=False)  # only from env BRIEFING_LLM_API_KEY
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.base_url)
+
+
+@dataclass(frozen=True)
 class Settings:
     file: Path
     sources: SourcesSettings
@@ -145,6 +164,7 @@ class Settings:
     web: WebSettings
     subscribers: SubscribersSettings
     topic: TopicSettings = TopicSettings()
+    llm: LlmSettings = LlmSettings("", "", 60.0, 10, 100_000, 0.0, 2)
 
 
 # --- value parsers: (value, base folder) -> typed value, ValueError on bad input
@@ -330,6 +350,21 @@ def _security(value: Any, base: Path) -> str:
     return text
 
 
+def _temperature(value: Any, base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 2:
+        raise ValueError("expected a number from 0 to 2")
+    return float(value)
+
+
+def _model_url(value: Any, base: Path) -> str:
+    """An OpenAI-compatible base URL (up to and including ``/v1``), without a trailing slash."""
+    url = _optional_http_url(value, base)
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValueError(f"the key must not be written in the settings file: set env {LLM_KEY_ENV}")
+    return url.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Setting:
     section: str
@@ -401,6 +436,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("topic", "entities", [], "gazetteer entities whose mention is evidence of the topic", _entities, 'entities = ["Lynas", "Dy"]'),
     Setting("topic", "threshold", 0.5, "relevance from 0 to 1 an article needs to enter an edition", _fraction, "threshold = 0.5"),
     Setting("subscribers", "confirm_days", 7, "days a sign-up's confirmation link stays valid", _int_between(1, 365), "confirm_days = 7"),
+    Setting("llm", "base_url", "", "OpenAI-compatible endpoint up to /v1 for the model writer; empty = off", _model_url, 'base_url = "http://127.0.0.1:11434/v1"'),
+    Setting("llm", "model", "", "model name the endpoint knows (needed when base_url is set)", _str, 'model = "llama3.1:8b"'),
+    Setting("llm", "timeout", 60, "the most one request may take in all (connect, wait, read), seconds", _seconds, "timeout = 60"),
+    Setting("llm", "max_stories", 10, "stories the model writes per edition (the heaviest); the rest stay extractive", _int_between(0, 500), "max_stories = 10"),
+    Setting("llm", "token_budget", 100_000, "most tokens (prompt + answer) spent per edition; past it stories stay extractive", _int_between(1, 100_000_000), "token_budget = 100000"),
+    Setting("llm", "temperature", 0, "sampling temperature, 0 to 2", _temperature, "temperature = 0"),
+    Setting("llm", "retries", 2, "retries of a 429 or 5xx answer (honouring Retry-After) before the story stays extractive", _int_between(0, 10), "retries = 2"),
 )
 SECTIONS = tuple(dict.fromkeys(s.section for s in SETTINGS))
 
@@ -474,7 +516,14 @@ def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, 
         web=WebSettings(**section("web"), secret_key=env.get(SECRET_ENV, "")),
         subscribers=SubscribersSettings(**section("subscribers")),
         topic=TopicSettings(**section("topic")),
+        llm=_llm(section("llm"), path, env),
     )
+
+
+def _llm(values: dict[str, Any], path: Path, env: Mapping[str, str]) -> LlmSettings:
+    if values["base_url"] and not values["model"].strip():
+        raise ConfigError(path, "llm.model", "a model name is needed when llm.base_url is set", 'model = "llama3.1:8b"')
+    return LlmSettings(**values, api_key=env.get(LLM_KEY_ENV, "").strip())
 
 
 def _merge_recipients(listed: tuple[str, ...], file: Path, config: Path) -> tuple[str, ...]:

@@ -418,6 +418,37 @@ class Store:
             f" ON CONFLICT (key) DO UPDATE SET {updates}", values,
         )
 
+    # --- the model writer's cache (briefing.llm) ---------------------------
+
+    def cached_answer(self, content_hash: str, model: str, prompt_version: str) -> CachedAnswer | None:
+        """The answer stored for this story content, model and prompt version, if any."""
+        row = self._run(
+            "SELECT answer, prompt_tokens, completion_tokens FROM llm_cache"
+            " WHERE content_hash = ? AND model = ? AND prompt_version = ?", (content_hash, model, prompt_version),
+        ).fetchone()
+        return CachedAnswer(str(row[0]), int(row[1]), int(row[2])) if row else None
+
+    def cache_answer(self, content_hash: str, model: str, prompt_version: str, answer: CachedAnswer,
+                     at: datetime) -> None:
+        """Keep ``answer``; the first one stored for a key stays (a concurrent build's is the same question's)."""
+        self.database.insert_ignoring(schema.llm_cache, [{
+            "content_hash": content_hash, "model": model, "prompt_version": prompt_version,
+            "answer": answer.text, "prompt_tokens": answer.prompt_tokens,
+            "completion_tokens": answer.completion_tokens, "created_at": at.isoformat(),
+        }])
+
+    def cached_answer_count(self) -> int:
+        return int(self._run("SELECT count(*) FROM llm_cache").fetchone()[0])
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """A model's answer as it came, with the tokens it cost when it was asked for."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
 
 _ARTICLE_COLUMNS = "id, source, title, text, url, published, ingested, sections"
 _SOURCE_COLUMNS = "name, kind, url, etag, last_modified, last_error, last_error_at, failures, disabled"

@@ -112,3 +112,32 @@ def test_every_setting_is_documented_in_the_default_config_and_readme() -> None:
     for setting in SETTINGS:
         assert re.search(rf"^#?\s*{setting.key} = ", config, re.M), f"{setting.section}.{setting.key} not in config"
         assert f"{setting.section}.{setting.key}" in readme, f"{setting.section}.{setting.key} not in README"
+
+
+def test_the_model_writer_is_off_by_default_and_its_key_comes_only_from_the_environment(make_config: ConfigMaker) -> None:
+    assert not load_settings(make_config(), env={}).llm.enabled
+    path = make_config(llm={"base_url": "http://127.0.0.1:11434/v1/", "model": "llama3.1:8b"})
+    settings = load_settings(path, env={"BRIEFING_LLM_API_KEY": "sk-secret"})
+    assert settings.llm.enabled and settings.llm.base_url == "http://127.0.0.1:11434/v1"
+    assert settings.llm.api_key == "sk-secret" and "sk-secret" not in repr(settings)
+    assert (settings.llm.temperature, settings.llm.timeout, settings.llm.max_stories) == (0.0, 60.0, 10)
+    with pytest.raises(ConfigError, match=r"\[llm.api_key\]: unknown key"):
+        load_settings(make_config(llm={"api_key": "sk-secret"}), env={})
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "problem"),
+    [
+        ({"base_url": "http://127.0.0.1:11434/v1"}, "llm.model", "a model name is needed"),
+        ({"base_url": "ollama:11434"}, "llm.base_url", "not an absolute http(s) URL"),
+        ({"base_url": "https://user:sk-1@api.example.org/v1", "model": "m"}, "llm.base_url", "BRIEFING_LLM_API_KEY"),
+        ({"temperature": 3}, "llm.temperature", "from 0 to 2"),
+        ({"timeout": 0}, "llm.timeout", "positive number of seconds"),
+        ({"token_budget": 0}, "llm.token_budget", "out of range"),
+        ({"retries": 11}, "llm.retries", "out of range"),
+    ],
+)
+def test_bad_llm_settings_are_refused(make_config: ConfigMaker, table: dict, key: str, problem: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(make_config(llm=table), env={})
+    assert f"[{key}]" in str(caught.value) and problem in str(caught.value) and "for example:" in str(caught.value)

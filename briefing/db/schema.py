@@ -71,6 +71,14 @@ send_claims = Table(
     "send_claims", metadata, Column("edition", Text, primary_key=True), Column("recipient", Text, primary_key=True),
 )
 
+llm_cache = Table(
+    "llm_cache", metadata, Column("content_hash", Text, primary_key=True), Column("model", Text, primary_key=True),
+    Column("prompt_version", Text, primary_key=True), Column("answer", Text, nullable=False),
+    Column("prompt_tokens", Integer, nullable=False, server_default="0"),
+    Column("completion_tokens", Integer, nullable=False, server_default="0"),
+    Column("created_at", Text, nullable=False),
+)
+
 
 def insert_ignoring(connection: Connection, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect (SQLite or PostgreSQL)."""
