@@ -40,7 +40,7 @@ from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
-from briefing.summarise.edition import summarise
+from briefing.summarise.story import summarise
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
 

@@ -12,7 +12,7 @@ from briefing.clock import edition_for
 from briefing.ingest import article_id, to_article
 from briefing.ingest.text import normalise_text
 from briefing.models import Article, ArticleRef, Briefing, Document, Point, Story
-from briefing.summarise.edition import summarise
+from briefing.summarise.story import summarise
 from briefing.summarise.stories import group_articles
 from briefing.summarise.updates import mark_updates
 from tests.conftest import ROOT, SEEDS
