@@ -40,7 +40,7 @@ from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
-from briefing.summarise.story import summarise
+from briefing.summarise.story import StoryBudget, summarise
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
 
@@ -90,7 +90,9 @@ def make_briefing(settings: Settings, edition: Edition, articles: list[Article],
             url=url or article_page(settings.output.site_url, article.id),
         )
 
-    stories = mark_updates(summarise(articles, make_ref, settings.briefing.max_stories), earlier)
+    budget = StoryBudget(settings.briefing.max_highlights, settings.briefing.max_implications,
+                         settings.briefing.max_questions)
+    stories = mark_updates(summarise(articles, make_ref, settings.briefing.max_stories, budget), earlier)
     return Briefing(title=settings.briefing.title, edition=edition, generated=now,
                     site_url=settings.output.site_url, stories=stories)
 

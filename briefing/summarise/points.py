@@ -90,7 +90,7 @@ class _Group:
 
     def point(self) -> Point:
         best = max(self.members, key=lambda m: substance(m[0].text))[0]
-        quotes = {}
+        quotes: dict[str, str] = {}
         for candidate, _, _ in self.members:
             quotes.setdefault(candidate.article_id, candidate.quote or candidate.text)
         if best.article_id != self.members[0][0].article_id:
@@ -123,12 +123,12 @@ def group_points(candidates: Sequence[Candidate], told: Sequence[str] = ()) -> l
     return groups
 
 
-def merge_points(candidates: Sequence[Candidate], limit: int, told: Sequence[str] = ()) -> tuple[Point, ...]:
-    """At most ``limit`` (0: all) distinct points from ``candidates`` (given best first):
+def merge_points(candidates: Sequence[Candidate], limit: int | None, told: Sequence[str] = ()) -> tuple[Point, ...]:
+    """At most ``limit`` (None: all) distinct points from ``candidates`` (given best first):
     the points with most sources, then most substance, then in the order given."""
     groups = group_points(candidates, told)
     ranked = sorted(
         enumerate(groups),
         key=lambda pair: (-len(pair[1].sources), -max(m[0].weight for m in pair[1].members), pair[0]),
     )
-    return tuple(g.point() for _, g in ranked[: limit or None])
+    return tuple(g.point() for _, g in ranked[:limit])

@@ -47,6 +47,7 @@ FACT_THRESHOLD = 1.5  # fact_score a body sentence needs to be a highlight
 IMPLICATIONS_SHORTLIST = 6
 DETECTED_PER_ARTICLE = 2
 TITLE_MAX_WORDS = 12
+LONG_BULLET_WORDS = 30
 DEK_MAX_CHARS = 220
 
 RefMaker = Callable[[Article], ArticleRef]
@@ -79,7 +80,7 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
     reports, analysis = zip(*(_highlights(a) for a in articles))
     highlights = merge_points(_round_robin(reports), budget.highlights, told=[title])
     told = [title, *(p.text for p in highlights)]
-    meanings = merge_points(_round_robin([[*moved, *_implications(a)] for moved, a in zip(analysis, articles)]), 0, told)
+    meanings = merge_points(_round_robin([[*moved, *_implications(a)] for moved, a in zip(analysis, articles)]), None, told)
     implications = _advice_once(meanings, budget.implications)
     told += [p.text for p in implications]
     questions = merge_points(_round_robin([_questions(a) for a in articles]), budget.questions, told)
@@ -113,6 +114,8 @@ def _candidate(sentence: str, article: Article, weight: float) -> Candidate | No
     text, links = tidy(sentence)
     if not stands_alone(text):
         return None
+    if len(text.split()) > LONG_BULLET_WORDS:
+        weight -= 1.0  # a reader scans: a shorter wording of a point wins
     return Candidate(text, article.id, quote=sentence, links=links, weight=weight)
 
 
