@@ -33,7 +33,9 @@ JUNK = re.compile(
     r"show contact info|contact (?:us|info)|click here|share (?:this|on|via)|subscribe\b|sign up\b|"
     r"follow us|all rights reserved|\bphoto(?:graph)?:|\bimage:|\bcredit:|getty images|\(reporting by|"
     r"\bstaff reporter\b|newsletter|cookies?\b|javascript|@\w+\.\w+|\+?\d[\d ()-]{8,}\d|\bposted (?:by|in|on)\b|"
-    r"the post .{3,200} appeared first on|\bcomments?\b\s*\(\d+\)",
+    r"the post .{3,200} appeared first on|\bcomments?\b\s*\(\d+\)|\bby:\s|\s\|\s|\b\d{1,2}:\d{2}\b|"
+    r"\b(?:weekly|daily) (?:digest|newsletter)\b|\b(?:deputy|senior|managing) editor\b|\bicon\.?$|"
+    r"^(?:advertisement|sponsored|related:|more:|see also\b)",
     re.IGNORECASE,
 )
 LEAD_IN = re.compile(
@@ -99,6 +101,7 @@ _PARENTHESIS = re.compile(r"\s*\((?![^)]*\d{4})[^()]{1,60}\)")
 _APPOSITIVE = re.compile(
     r",\s(?:one of the|one of|the world[’']s|a |an |the (?:only|largest|biggest|leading|main))[^,;]{3,110},\s(?=[a-z])"
 )
+_FACTUAL_ASIDE = re.compile(r"\d|\b(?:only|first|sole|last)\b", re.IGNORECASE)
 _DASH_ASIDE = re.compile(r"\s?[—–]\s?[^—–]{3,120}?\s?[—–]\s?")
 # An aside between commas just before the verb of the event ("X, China's largest
 # producer, held ..."): the bullet keeps who and what.
@@ -179,9 +182,10 @@ def facts_in(sentence: str) -> set[str]:
 
 
 def _drop_description(match: re.Match[str]) -> str:
-    """An aside that describes (has lower-case words) goes; one that names ("CNRE, China Northern Rare Earth Group,") stays."""
+    """An aside that describes (has lower-case words) goes; one that names ("CNRE, China
+    Northern Rare Earth Group,") or carries a fact ("the only U.S. maker", "since 2020") stays."""
     aside = match.group(0)
-    return " " if re.search(r"\b[a-z]{4,}\b", aside) else aside
+    return " " if re.search(r"\b[a-z]{4,}\b", aside) and not _FACTUAL_ASIDE.search(aside) else aside
 
 
 def tidy(sentence: str) -> tuple[str, tuple[str, ...]]:
@@ -190,7 +194,7 @@ def tidy(sentence: str) -> tuple[str, tuple[str, ...]]:
     text = URL.sub("", sentence)
     text = OPENERS.sub("", text)
     text = _PARENTHESIS.sub("", text)
-    text = _APPOSITIVE.sub(" ", text)
+    text = _APPOSITIVE.sub(_drop_description, text)
     text = _ASIDE_BEFORE_VERB.sub(_drop_description, text, count=1) if len(text.split()) > 20 else text
     text = _DASH_ASIDE.sub(" ", text) if text.count("—") + text.count("–") >= 2 else text
     text = _COMMENT_TAIL.sub("", text) if fact_score(text) >= 2.0 else text

@@ -3,13 +3,18 @@
 ``same_point`` is the one overlap measure of the summariser. Two bullets make
 the same point when any of these holds:
 
-* the cosine of their vectors of stems *and* stem pairs (IDF over the
-  candidate bullets of one story, so words every bullet shares, like "rare
-  earth", count for little) is at least ``SAME_POINT``;
+* the cosine of their TF-IDF vectors of stems plus ``PAIR_WEIGHT`` times the
+  cosine of their vectors of adjacent stem pairs (IDF over the candidate
+  bullets of one story, so words every bullet shares, like "rare earth",
+  count for little) is at least ``SAME_POINT``;
+* ``CONTAINED`` of the shorter one's stems are in the longer one;
 * they share a specific fact (an amount, a date other than a bare year, a
   number: ``editing.facts_in``) and a named entity (gazetteer names and
   capitalised names), or the fact and a cosine of at least ``FACT_COSINE``;
-* they share ``SHARED_FACTS`` facts.
+* they share ``SHARED_FACTS`` facts;
+
+but two bullets that each carry facts and share none are two points unless
+their similarity reaches ``DISTINCT_FACTS_POINT``.
 
 ``bench/editorial.py`` measures it on labelled pairs built from the
 clusters-dev facts. Merging is greedy in priority order; a group keeps the
@@ -29,6 +34,10 @@ from briefing.summarise.tags import entities_in
 from briefing.summarise.vectors import Vector, cosine, idf_table, tfidf, tokens
 
 SAME_POINT = 0.3
+PAIR_WEIGHT = 0.5
+DISTINCT_FACTS_POINT = 0.6
+CONTAINED = 0.6
+CONTAINED_MIN_STEMS = 4
 FACT_COSINE = 0.12
 SHARED_FACTS = 2
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s(?:of\s)?[A-Z][\w’'&.-]*)+")
@@ -45,28 +54,56 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Features:
-    """What ``same_point`` compares, computed once per bullet."""
+    """What ``same_point`` compares, computed once per bullet (``compare``)."""
 
-    terms: list[str]
+    stems: frozenset[str]
     entities: frozenset[str]
     facts: frozenset[str]
+    words: Vector  # TF-IDF of stems
+    pairs: Vector  # TF-IDF of adjacent stem pairs
 
 
-def features(text: str) -> Features:
-    stems = tokens(text)
-    pairs = [f"{a}_{b}" for a, b in zip(stems, stems[1:])]
-    names = {m.group(0).lower() for m in _NAME.finditer(text) if m.start() > 0}
-    return Features(stems + pairs, frozenset(entities_in(text) | names), frozenset(facts_in(text)))
+def compare(texts: Sequence[str]) -> list[Features]:
+    """Features of ``texts``, IDF taken over them (one story's candidate bullets)."""
+    stems = [tokens(t) for t in texts]
+    pairs = [[f"{a}_{b}" for a, b in zip(d, d[1:])] for d in stems]
+    word_idf, pair_idf = idf_table(stems), idf_table(pairs)
+    return [
+        Features(
+            frozenset(d),
+            frozenset(entities_in(t) | {m.group(0).lower() for m in _NAME.finditer(t) if m.start() > 0}),
+            frozenset(facts_in(t)),
+            tfidf(d, word_idf),
+            tfidf(p, pair_idf),
+        )
+        for t, d, p in zip(texts, stems, pairs)
+    ]
 
 
-def same_point(a: Features, b: Features, va: Vector, vb: Vector) -> bool:
-    similarity = cosine(va, vb)
-    if similarity >= SAME_POINT:
-        return True
+def similarity(a: Features, b: Features) -> float:
+    """Cosine of the stems plus half the cosine of the stem pairs."""
+    return cosine(a.words, b.words) + PAIR_WEIGHT * cosine(a.pairs, b.pairs)
+
+
+def contained(a: Features, b: Features) -> bool:
+    """Most stems of the shorter of two texts are in the longer: one says the other again."""
+    shorter = min(len(a.stems), len(b.stems))
+    return shorter >= CONTAINED_MIN_STEMS and len(a.stems & b.stems) / shorter >= CONTAINED
+
+
+def same_point(a: Features, b: Features) -> bool:
+    """Whether two bullets make one point (see the module docstring)."""
+    close = similarity(a, b)
     shared_facts = len(a.facts & b.facts)
+    if a.facts and b.facts and not shared_facts:
+        # Two dates, amounts or counts and none in common: two events ("July 2" and
+        # "April 1"), however alike the words around them.
+        return close >= DISTINCT_FACTS_POINT
+    if close >= SAME_POINT or contained(a, b):
+        return True
     if shared_facts >= SHARED_FACTS:
         return True
-    return shared_facts >= 1 and (bool(a.entities & b.entities) or similarity >= FACT_COSINE)
+    return shared_facts >= 1 and (bool(a.entities & b.entities) or close >= FACT_COSINE)
 
 
 def substance(text: str) -> float:
@@ -78,12 +115,12 @@ def substance(text: str) -> float:
 
 @dataclass
 class _Group:
-    members: list[tuple[Candidate, Features, Vector]] = field(default_factory=list)
+    members: list[tuple[Candidate, Features]] = field(default_factory=list)
 
     @property
     def sources(self) -> list[str]:
         seen: list[str] = []
-        for candidate, _, _ in self.members:
+        for candidate, _ in self.members:
             if candidate.article_id not in seen:
                 seen.append(candidate.article_id)
         return seen
@@ -91,35 +128,29 @@ class _Group:
     def point(self) -> Point:
         best = max(self.members, key=lambda m: substance(m[0].text))[0]
         quotes: dict[str, str] = {}
-        for candidate, _, _ in self.members:
+        for candidate, _ in self.members:
             quotes.setdefault(candidate.article_id, candidate.quote or candidate.text)
         if best.article_id != self.members[0][0].article_id:
             quotes[best.article_id] = best.quote or best.text
-        links = tuple(dict.fromkeys(link for c, _, _ in self.members for link in c.links))
+        links = tuple(dict.fromkeys(link for c, _ in self.members for link in c.links))
         sources = self.sources
         return Point(text=best.text, sources=tuple(sources), quotes=tuple(quotes[s] for s in sources), links=links)
-
-
-def vectors_for(texts: Sequence[str]) -> tuple[list[Features], list[Vector]]:
-    feats = [features(t) for t in texts]
-    idf = idf_table([f.terms for f in feats])
-    return feats, [tfidf(f.terms, idf) for f in feats]
 
 
 def group_points(candidates: Sequence[Candidate], told: Sequence[str] = ()) -> list[_Group]:
     """``candidates`` (best first) grouped by point; a candidate making the same point
     as one of ``told`` (already said elsewhere in the story) is dropped."""
-    feats, vectors = vectors_for([c.text for c in candidates] + list(told))
-    said = list(zip(feats[len(candidates):], vectors[len(candidates):]))
+    feats = compare([c.text for c in candidates] + list(told))
+    said = feats[len(candidates):]
     groups: list[_Group] = []
-    for candidate, f, v in zip(candidates, feats, vectors):
-        if any(same_point(f, g, v, w) for g, w in said):
+    for candidate, f in zip(candidates, feats):
+        if any(same_point(f, g) for g in said):
             continue
-        home = next((g for g in groups if any(same_point(f, mf, v, mv) for _, mf, mv in g.members)), None)
+        home = next((g for g in groups if any(same_point(f, mf) for _, mf in g.members)), None)
         if home is None:
-            groups.append(_Group([(candidate, f, v)]))
+            groups.append(_Group([(candidate, f)]))
         else:
-            home.members.append((candidate, f, v))
+            home.members.append((candidate, f))
     return groups
 
 

@@ -34,7 +34,7 @@ from itertools import zip_longest
 from briefing.models import Article, ArticleRef, Point, Story
 from briefing.summarise.editing import fact_score, is_advice, is_analysis, stands_alone, tidy
 from briefing.summarise.implications import detect_implications, implication_score
-from briefing.summarise.points import Candidate, features, merge_points, same_point, vectors_for
+from briefing.summarise.points import Candidate, compare, merge_points, same_point
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import shorten, split_sentences
 from briefing.summarise.stories import article_vectors, group_articles
@@ -47,7 +47,10 @@ FACT_THRESHOLD = 1.5  # fact_score a body sentence needs to be a highlight
 IMPLICATIONS_SHORTLIST = 6
 DETECTED_PER_ARTICLE = 2
 TITLE_MAX_WORDS = 12
+TITLE_SLACK_WORDS = 2
 LONG_BULLET_WORDS = 30
+FILLER_PENALTY = 3.0
+QUOTE_MARKS = "\"“‘'«"
 DEK_MAX_CHARS = 220
 
 RefMaker = Callable[[Article], ArticleRef]
@@ -128,10 +131,14 @@ def _highlights(article: Article) -> tuple[list[Candidate], list[Candidate]]:
     analysis: list[Candidate] = []
     for index in pool:
         score = fact_score(sentences[index])
-        if score >= FACT_THRESHOLD and not is_analysis(sentences[index]):
-            found = _candidate(sentences[index], article, score + (0.5 if index == 0 else 0.0))
-            if found:
-                reports.append(found)
+        if is_analysis(sentences[index]) or sentences[index][:1] in QUOTE_MARKS:
+            continue  # analysis is told under Implications; a quotation is colour, not the event
+        # A sentence that reports (dates, amounts, names, events) is preferred; the ranker's
+        # other picks only fill a story that has too few.
+        weight = score + (0.5 if index == 0 else 0.0) - (0.0 if score >= FACT_THRESHOLD else FILLER_PENALTY)
+        found = _candidate(sentences[index], article, weight)
+        if found:
+            reports.append(found)
     for rank, highlight in enumerate(s for h in article.sections.highlights for s in split_sentences(h)):
         found = _candidate(highlight, article, fact_score(highlight) - 0.1 * rank)
         if found is None:
@@ -171,10 +178,10 @@ def _dek(lead: Article, told: Sequence[str]) -> str:
     sentences = [s for p in lead.sections.body for s in split_sentences(p) if len(s.split()) >= 8]
     picks = rank_sentences(sentences, 3, title=lead.title)
     tidied = [tidy(sentences[i])[0] for i in sorted(picks, key=lambda i: i)]
-    feats, vectors = vectors_for([*tidied, *told])
-    said = list(zip(feats[len(tidied):], vectors[len(tidied):]))
-    for text, f, v in zip(tidied, feats, vectors):
-        if stands_alone(text) and not any(same_point(f, g, v, w) for g, w in said):
+    feats = compare([*tidied, *told])
+    said = feats[len(tidied):]
+    for text, f in zip(tidied, feats):
+        if stands_alone(text) and not any(same_point(f, g) for g in said):
             return shorten(text, DEK_MAX_CHARS)
     return ""
 
@@ -207,8 +214,8 @@ def _normal(text: str) -> str:
 def _headline(title: str) -> str:
     """``title`` cut to TITLE_MAX_WORDS words, at a clause when one ends late enough."""
     words = title.split()
-    if len(words) <= TITLE_MAX_WORDS:
-        return title
+    if len(words) <= TITLE_MAX_WORDS + TITLE_SLACK_WORDS:
+        return title  # "about 12 words": a whole headline of 14 beats a cut one
     cut = " ".join(words[:TITLE_MAX_WORDS])
     for mark in (": ", " — ", " – ", "; ", ", "):
         position = cut.rfind(mark)
@@ -231,4 +238,4 @@ def _central(articles: Sequence[Article]) -> Article:
     return articles[best]
 
 
-__all__ = ["StoryBudget", "summarise", "tell_story", "features"]
+__all__ = ["StoryBudget", "summarise", "tell_story"]
