@@ -24,17 +24,20 @@ its own sentence (``Point.quotes``). Groups with more sources come first.
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from briefing.models import Point
 from briefing.summarise.editing import fact_score, facts_in
 from briefing.summarise.tags import entities_in
-from briefing.summarise.vectors import Vector, cosine, idf_table, tfidf, tokens
+from briefing.summarise.vectors import Vector, cosine, tfidf, tokens
 
 SAME_POINT = 0.3
 PAIR_WEIGHT = 0.5
+IDF_FLOOR = 0.1
 DISTINCT_FACTS_POINT = 0.6
 CONTAINED = 0.6
 CONTAINED_MIN_STEMS = 4
@@ -67,7 +70,7 @@ def compare(texts: Sequence[str]) -> list[Features]:
     """Features of ``texts``, IDF taken over them (one story's candidate bullets)."""
     stems = [tokens(t) for t in texts]
     pairs = [[f"{a}_{b}" for a, b in zip(d, d[1:])] for d in stems]
-    word_idf, pair_idf = idf_table(stems), idf_table(pairs)
+    word_idf, pair_idf = _sharp_idf(stems), _sharp_idf(pairs)
     return [
         Features(
             frozenset(d),
@@ -78,6 +81,16 @@ def compare(texts: Sequence[str]) -> list[Features]:
         )
         for t, d, p in zip(texts, stems, pairs)
     ]
+
+
+def _sharp_idf(documents: Sequence[Sequence[str]]) -> dict[str, float]:
+    """IDF without the usual floor of 1: the words all of a story's bullets share (the
+    company's name, "rare earth") weigh ``IDF_FLOOR``, nearly nothing."""
+    frequency: Counter[str] = Counter()
+    for doc in documents:
+        frequency.update(set(doc))
+    total = len(documents)
+    return {term: math.log((1 + total) / (1 + count)) + IDF_FLOOR for term, count in frequency.items()}
 
 
 def similarity(a: Features, b: Features) -> float:
