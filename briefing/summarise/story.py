@@ -34,7 +34,7 @@ from itertools import zip_longest
 from briefing.models import Article, ArticleRef, Point, Story
 from briefing.summarise.editing import fact_score, is_advice, is_analysis, stands_alone, tidy
 from briefing.summarise.implications import detect_implications, implication_score
-from briefing.summarise.points import Candidate, compare, merge_points, same_point
+from briefing.summarise.points import SAME_POINT, Candidate, compare, contained, merge_points, same_point, similarity
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import shorten, split_sentences
 from briefing.summarise.stories import article_vectors, group_articles
@@ -81,12 +81,13 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
     lead = _central(articles)
     title = _title(articles, lead)
     reports, analysis = zip(*(_highlights(a) for a in articles))
-    highlights = merge_points(_round_robin(reports), budget.highlights, told=[title])
+    highlights = _not_the_title(merge_points(_round_robin(reports), None), title)[: budget.highlights]
     told = [title, *(p.text for p in highlights)]
     meanings = merge_points(_round_robin([[*moved, *_implications(a)] for moved, a in zip(analysis, articles)]), None, told)
     implications = _advice_once(meanings, budget.implications)
     told += [p.text for p in implications]
-    questions = merge_points(_round_robin([_questions(a) for a in articles]), budget.questions, told)
+    # A question may name a date a highlight gave ("... before December 1?"): only its words count.
+    questions = _not_said(merge_points(_round_robin([_questions(a) for a in articles]), None), told)[: budget.questions]
     told += [p.text for p in questions]
     return Story(
         id=hashlib.sha256("\n".join(sorted(a.id for a in articles)).encode()).hexdigest()[:12],
@@ -98,6 +99,20 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
         tags=story_tags([f"{a.title}\n{a.text}" for a in articles]),
         articles=tuple(make_ref(a) for a in articles),
     )
+
+
+def _not_the_title(points: Sequence[Point], title: str) -> tuple[Point, ...]:
+    """``points`` less those that only say the title again (a lede that adds a date or
+    an amount to it stays: it says what happened)."""
+    *feats, headline = compare([*(p.text for p in points), title])
+    return tuple(p for p, f in zip(points, feats) if not (same_point(f, headline) and f.facts <= headline.facts))
+
+
+def _not_said(points: Sequence[Point], told: Sequence[str]) -> tuple[Point, ...]:
+    """``points`` less those whose words repeat one of ``told``."""
+    feats = compare([*(p.text for p in points), *told])
+    said = feats[len(points):]
+    return tuple(p for p, f in zip(points, feats) if not any(similarity(f, g) >= SAME_POINT or contained(f, g) for g in said))
 
 
 def _advice_once(points: Sequence[Point], limit: int) -> tuple[Point, ...]:
