@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from briefing.models import Sections
+from briefing.summarise.sentences import BULLET
 
 HEADING_MAX_WORDS = 12
 HEADING_MAX_CHARS = 110
@@ -58,7 +59,6 @@ HEADING_KINDS = (
     ("closing", re.compile(r"^(the )?(bottom line|conclusions?|final thoughts|in conclusion|summing up|wrap-?up)\b", re.I)),
     ("implications", re.compile(r"implications?|why (this|it) matters|what (it|this) means|so what|what's at stake", re.I)),
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·‣▪–]|\d{1,2}[.)])\s+")
 _MARKED_HEADING = re.compile(r"^#{1,6}\s+")
 _ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St)\.$")
 _QUESTION_LEAD = re.compile(r"\bquestions?\b[^.]*:$", re.I)
@@ -123,9 +123,9 @@ def _lines(text: str) -> list[_Line]:
             line = pattern.sub("", line)
         if not line or any(p.match(line) for p in BOILERPLATE_LINES):
             continue
-        bullet = bool(_BULLET.match(line))
+        bullet = bool(BULLET.match(line))
         marked = bool(_MARKED_HEADING.match(line))
-        line = _MARKED_HEADING.sub("", _BULLET.sub("", line)).strip()
+        line = _MARKED_HEADING.sub("", BULLET.sub("", line)).strip()
         if line:
             lines.append(_Line(line, bullet, marked))
     return lines
