@@ -61,6 +61,11 @@ OPENERS = re.compile(
     r"importantly|notably|crucially|to be sure|of course)\s*,\s*",
     re.IGNORECASE,
 )
+# "LAKEWOOD, Colo., June 10, 2024 /PRNewswire/ -", "SHIZUOKA, Feb 03 -", "— ": where a wire story opens.
+DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’-]{2,}(?:\s[A-Z][A-Z.'’-]+)*(?:,\s[A-Z][\w.]*\.?)?(?:,?\s[A-Z][a-z]{2,8}\.?\s\d{1,2}(?:,\s\d{4})?)?"
+    r"\s*(?:/[^/]{2,30}/)?\s*)?[-—–]{1,2}\s+"
+)
 URL = re.compile(r"\s*[:(\[]?\s*\b(?:https?://|www\.)[^\s<>\"')\]]+[)\]]?")
 
 MONTH = (
@@ -192,6 +197,7 @@ def tidy(sentence: str) -> tuple[str, tuple[str, ...]]:
     """``sentence`` made short and clean for a bullet, and the URLs taken out of it."""
     links = tuple(m.group(0).strip(" :([)]").rstrip(".,;") for m in URL.finditer(sentence))
     text = URL.sub("", sentence)
+    text = DATELINE.sub("", text)
     text = OPENERS.sub("", text)
     text = _PARENTHESIS.sub("", text)
     text = _APPOSITIVE.sub(_drop_description, text)

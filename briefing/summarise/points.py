@@ -159,7 +159,8 @@ def group_points(candidates: Sequence[Candidate], told: Sequence[str] = ()) -> l
     for candidate, f in zip(candidates, feats):
         if any(same_point(f, g) for g in said):
             continue
-        home = next((g for g in groups if any(same_point(f, mf) for _, mf in g.members)), None)
+        # Against each group's first (strongest) bullet only: no chains of "a is like b is like c".
+        home = next((g for g in groups if same_point(f, g.members[0][1])), None)
         if home is None:
             groups.append(_Group([(candidate, f)]))
         else:

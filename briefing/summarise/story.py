@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from itertools import zip_longest
 
 from briefing.models import Article, ArticleRef, Point, Story
-from briefing.summarise.editing import fact_score, is_advice, is_analysis, stands_alone, tidy
+from briefing.summarise.editing import URL, fact_score, is_advice, is_analysis, stands_alone, tidy
 from briefing.summarise.implications import detect_implications, implication_score
 from briefing.summarise.points import SAME_POINT, Candidate, compare, contained, merge_points, same_point, similarity
 from briefing.summarise.rank import rank_sentences
@@ -50,6 +50,7 @@ TITLE_MAX_WORDS = 12
 TITLE_SLACK_WORDS = 2
 LONG_BULLET_WORDS = 30
 FILLER_PENALTY = 3.0
+CLOSING_MARKS = "\"'”’»)]"
 QUOTE_MARKS = "\"“‘'«"
 DEK_MAX_CHARS = 220
 
@@ -105,7 +106,10 @@ def _not_the_title(points: Sequence[Point], title: str) -> tuple[Point, ...]:
     """``points`` less those that only say the title again (a lede that adds a date or
     an amount to it stays: it says what happened)."""
     *feats, headline = compare([*(p.text for p in points), title])
-    return tuple(p for p, f in zip(points, feats) if not (same_point(f, headline) and f.facts <= headline.facts))
+    return tuple(
+        p for p, f in zip(points, feats)
+        if not ((similarity(f, headline) >= SAME_POINT or contained(f, headline)) and f.facts <= headline.facts)
+    )
 
 
 def _not_said(points: Sequence[Point], told: Sequence[str]) -> tuple[Point, ...]:
@@ -129,6 +133,8 @@ def _round_robin(per_article: Sequence[Sequence[Candidate]]) -> list[Candidate]:
 
 def _candidate(sentence: str, article: Article, weight: float) -> Candidate | None:
     """``sentence`` as a bullet, or None when it cannot stand alone."""
+    if not (sentence.rstrip(CLOSING_MARKS).endswith((".", "!", "?", "…")) or URL.search(sentence.split()[-1])):
+        return None  # a caption, a heading or an excerpt cut mid-sentence (a closing URL ends one)
     text, links = tidy(sentence)
     if not stands_alone(text):
         return None
