@@ -75,6 +75,17 @@ class Point:
 
     text: str
     sources: tuple[str, ...]  # article ids, at least one
+    # The sentence each source said it in, aligned with ``sources`` (for links to the
+    # sentence: text fragments, archive anchors); () or "" = unknown, link the article.
+    quotes: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()  # URLs the sentence carried, shown as links, not text
+
+    def quote(self, article_id: str) -> str:
+        """The sentence ``article_id`` said this point in, or ""."""
+        for source, quote in zip(self.sources, self.quotes):
+            if source == article_id:
+                return quote
+        return ""
 
 
 @dataclass(frozen=True)

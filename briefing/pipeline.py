@@ -44,6 +44,7 @@ from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
 from briefing.summarise.budget import count_words
 from briefing.summarise.ranking import plan_edition
+from briefing.summarise.story import StoryBudget
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
 from briefing.topic import Relevance, load_topic
@@ -132,8 +133,10 @@ def make_briefing(settings: Settings, edition: Edition, articles: list[Article],
             url=url or article_page(settings.output.site_url, article.id), relevance=scores.get(article.id, 1.0),
         )
 
+    budget = StoryBudget(settings.briefing.max_highlights, settings.briefing.max_implications,
+                         settings.briefing.max_questions)
     plan = plan_edition(articles, make_ref, scores, now, max_stories=settings.briefing.max_stories,
-                        max_words=settings.briefing.max_words)
+                        max_words=settings.briefing.max_words, budget=budget)
     stories = mark_updates(plan.stories, earlier)
     if writer is not None:  # the optional model writer: checked against the sources, extractive fallback
         stories = writer.write(stories, articles)

@@ -44,7 +44,7 @@ def _story(story: Story) -> dict[str, Any]:
 
 
 def _point(point: Point) -> dict[str, Any]:
-    return {"text": point.text, "sources": list(point.sources)}
+    return {"text": point.text, "sources": list(point.sources), "quotes": list(point.quotes), "links": list(point.links)}
 
 
 def briefing_from_json(data: dict[str, Any]) -> Briefing:
@@ -66,7 +66,8 @@ def briefing_from_json(data: dict[str, Any]) -> Briefing:
 
 def _story_from(data: dict[str, Any]) -> Story:
     def points(key: str) -> tuple[Point, ...]:
-        return tuple(Point(text=p["text"], sources=tuple(p["sources"])) for p in data[key])
+        return tuple(Point(text=p["text"], sources=tuple(p["sources"]), quotes=tuple(p.get("quotes", ())),
+                                 links=tuple(p.get("links", ()))) for p in data[key])
 
     return Story(
         id=data["id"], title=data["title"], dek=data["dek"], tags=tuple(data["tags"]),

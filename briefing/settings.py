@@ -73,6 +73,9 @@ class BriefingSettings:
     timezone: ZoneInfo
     send_empty: bool
     max_stories: int
+    max_highlights: int
+    max_implications: int
+    max_questions: int
     max_words: int = 1200  # reading budget of the plain-text part (briefing.summarise.budget)
 
 
@@ -411,6 +414,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("briefing", "send_empty", False, "send an edition that has no new articles", _bool, "send_empty = false"),
     Setting("briefing", "max_stories", 8, "most stories told in full; further on-topic stories are listed under \"Also this week\"", _int_between(1, 500), "max_stories = 8"),
     Setting("briefing", "max_words", 1200, "reading budget: words of the plain-text email (about 5 minutes); stories past it go to \"Also this week\"", _int_between(100, 100_000), "max_words = 1200"),
+    Setting("briefing", "max_highlights", 5, "most highlights in one story (what happened)", _int_between(1, 20), "max_highlights = 5"),
+    Setting("briefing", "max_implications", 4, "most implications in one story (what it means, for whom)", _int_between(0, 20), "max_implications = 4"),
+    Setting("briefing", "max_questions", 4, "most questions to watch in one story", _int_between(0, 20), "max_questions = 4"),
     Setting("schedule", "day", "mon", "weekday of the weekly send", _day, 'day = "mon"'),
     Setting("schedule", "time", "08:00", "local time of the weekly send, HH:MM", _clock_time, 'time = "08:00"'),
     Setting("schedule", "standby_seconds", 15, "how often a `briefing schedule --standby` retries to become the active one", _int_between(1, 3600), "standby_seconds = 15"),

@@ -97,7 +97,7 @@ def test_cli_build_json_and_status_json(make_config: ConfigMaker) -> None:
     assert data["edition"].startswith("20") and "-W" in data["edition"]
     (story,) = data["stories"]
     assert {"title", "highlights", "implications", "questions", "articles"} <= set(story)
-    assert {"text", "sources"} == set(story["highlights"][0])
+    assert {"text", "sources", "quotes", "links"} == set(story["highlights"][0])
     assert {"id", "title", "url", "source"} <= set(story["articles"][0])
     status = cli(config, "status", "--json")
     assert status.returncode == 0, status.stderr

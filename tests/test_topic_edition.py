@@ -135,14 +135,14 @@ def test_the_reading_budget_keeps_the_email_short(make_config: ConfigMaker, tmp_
 
     shutil.copytree(ON_TOPIC, tmp_path / "more")
     tight = load_settings(make_config(sources={"folders": ["seeds", "more"]}, topic=sample_topic(),
-                                      briefing={"max_words": 1000}), env={})
+                                      briefing={"max_words": 500}), env={})
     result = build(tight, clock)
     loose = load_settings(make_config(sources={"folders": ["seeds", "more"]}, topic=sample_topic(),
                                       briefing={"max_words": 100_000}), env={})
     wide = pipeline.make_briefing(loose, result.briefing.edition, _stored(loose), clock.now())
     assert len(result.briefing.stories) < len(wide.stories)
     assert len(result.briefing.stories) + len(result.briefing.also) == len(wide.stories) + len(wide.also)
-    assert len(result.briefing.stories) == 1 or count_words(result.email.text) <= 1000 + 100
+    assert len(result.briefing.stories) == 1 or count_words(result.email.text) <= 500 + 100
 
 
 def _stored(settings: Settings) -> list[Any]:

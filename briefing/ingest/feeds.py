@@ -34,6 +34,8 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from urllib.parse import urlsplit
+
 import feedparser
 import httpx
 
@@ -45,6 +47,7 @@ from briefing.models import Document
 from briefing.render.safety import clean_html
 
 log = logging.getLogger(__name__)
+CHANNEL_TITLE_MAX_CHARS = 80
 MAX_REDIRECTS = 5
 ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 _PERMANENT = (301, 308)
@@ -144,6 +147,7 @@ def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -
         problem = parsed.get("bozo_exception")
         detail = f" ({problem})" if problem else ""
         raise QuarantineError(url, f"not an RSS or Atom feed{detail}")
+    source = reader_name(source, url, parsed.get("feed", {}).get("title", ""))
     if parsed.get("bozo") and entries:
         log.info("feed %s (%s) is not well-formed (%s); using the %d entries read",
                  source, url, parsed.get("bozo_exception"), len(entries))
@@ -155,6 +159,15 @@ def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -
         else:
             documents.append(document)
     return documents
+
+
+def reader_name(source: str, url: str, channel_title: object) -> str:
+    """The source name readers see: a configured name, else the feed's own channel
+    title ("The Guardian", not "www.theguardian.com /world/rss"), else ``source``."""
+    host = urlsplit(url).netloc
+    default = source == host or source.startswith(f"{host} /")
+    title = " ".join(str(channel_title or "").split())[:CHANNEL_TITLE_MAX_CHARS]
+    return title if default and title else source
 
 
 def _parser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Sequence, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,18 +54,27 @@ def ingest_folders(settings: Settings, store: Store, clock: Clock, *, progress: 
     with store.transaction():
         for folder in settings.sources.folders:
             if folder.is_dir():
-                store.source_ok(folder_name(folder), clock.now())
+                store.source_ok(folder_name(folder, settings.sources.folders), clock.now())
     return tally.report()
 
 
-def folder_name(folder: Path) -> str:
-    return folder.name or str(folder)
+def folder_name(folder: Path, folders: Sequence[Path] = ()) -> str:
+    """The folder's name; when another of ``folders`` has the same name, with as many
+    parent folders as tell them apart ("a/seeds", "b/seeds"): two folders, two sources."""
+    name = folder.name or str(folder)
+    others = [f for f in folders if f != folder and (f.name or str(f)) == name]
+    depth = 1
+    while others and depth < len(folder.parts):
+        depth += 1
+        name = "/".join(folder.parts[-depth:])
+        others = [f for f in others if "/".join(f.parts[-depth:]) == name]
+    return name
 
 
 def _changed_files(settings: Settings, store: Store, clock: Clock, tally: Tally) -> Iterator[FileState]:
     known = store.file_states()
     for folder in settings.sources.folders:
-        source = folder_name(folder)
+        source = folder_name(folder, settings.sources.folders)
         store.ensure_source(source, "folder", str(folder))
         if not folder.is_dir():
             log.warning("folder %s does not exist; check sources.folders in %s", folder, settings.file)

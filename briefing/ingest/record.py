@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from briefing.ingest.articles import article_id, to_article
+from briefing.ingest.mojibake import repaired
 from briefing.ingest.neardup import (
     NEAR_DUPLICATE_JACCARD,
     Fingerprint,
@@ -56,6 +57,7 @@ class Recorded:
 
 def record(store: Store, document: Document, now: datetime) -> Recorded:
     """Store ``document`` as a new article, a new version or one more source of an article."""
+    document = repaired(document)  # mojibake as published, undone (and logged) before the id is taken
     text_hash = article_id(document.text)
     previous = store.origin_article(document.source, document.origin)
     if previous is not None:

@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from markupsafe import Markup
 
 from briefing.errors import RenderError
 from briefing.models import Briefing, Edition
+from briefing.render.fragments import sentence_anchor, sentence_url
 from briefing.render.safety import http_url, strip_control
 
 # What an unusable link becomes: a harmless link to the top of the page.
@@ -35,6 +37,9 @@ def make_environment(templates: Path, site_url: str) -> Environment:
     )
     env.filters["date"] = format_date
     env.filters["href"] = lambda url, root="": href(url, site_url, root)
+    env.filters["anchor"] = sentence_anchor
+    env.filters["host"] = lambda url: urlsplit(http_url(url)).hostname or url
+    env.globals["sentence_url"] = lambda story, point, article_id: sentence_url(story, point, article_id, site_url)
     return env
 
 

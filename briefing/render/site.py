@@ -31,6 +31,8 @@ from briefing.models import Article, Briefing, RenderedEmail, Site
 from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
 from briefing.render.safety import http_url
+from briefing.summarise.sections import BOILERPLATE_INLINE
+from briefing.summarise.sentences import split_sentences
 
 EDITION_KEY = re.compile(r"^\d{4}-W\d{2}\Z")
 ARTICLE_ID = re.compile(r"^[0-9a-f]{16}\Z")
@@ -127,7 +129,15 @@ def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> s
     return render(env, "index.html", title=title, root="", editions=editions, periods=periods)
 
 
+def _clean_line(line: str) -> str:
+    for pattern in BOILERPLATE_INLINE:
+        line = pattern.sub("", line)
+    return line
+
+
 def _article_page(env: Environment, article: Article, title: str) -> str:
-    paragraphs = [p for p in article.text.split("\n") if p.strip()]
+    # One sentence a span, with the id a bullet's link names (``fragments.sentence_anchor``);
+    # the inline page furniture the summariser never saw is left out here too.
+    paragraphs = [split_sentences(_clean_line(p)) for p in article.text.split("\n") if p.strip()]
     return render(env, "article.html", title=title, root="../", article=article, paragraphs=paragraphs,
                   original=http_url(article.url))

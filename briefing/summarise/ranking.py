@@ -23,7 +23,7 @@ from datetime import datetime
 
 from briefing.models import AlsoItem, Article, ArticleRef, Story
 from briefing.summarise.budget import ALSO_IN_EMAIL, FRAME_WORDS, also_words, story_words
-from briefing.summarise.edition import tell_story
+from briefing.summarise.story import StoryBudget, tell_story
 from briefing.summarise.stories import group_articles
 
 RELEVANCE_WEIGHT = 0.55
@@ -61,14 +61,14 @@ def rank_groups(articles: Sequence[Article], relevance: Mapping[str, float], now
 
 
 def plan_edition(articles: Sequence[Article], make_ref: RefMaker, relevance: Mapping[str, float], now: datetime,
-                 *, max_stories: int, max_words: int) -> Plan:
+                 *, max_stories: int, max_words: int, budget: StoryBudget = StoryBudget()) -> Plan:
     """Tell the most important stories within the budget; list the rest."""
     ranked = rank_groups(articles, relevance, now)
     also = [_also(group, make_ref, relevance) for group in ranked]
     told: list[Story] = []
     used = FRAME_WORDS
     for index, group in enumerate(ranked[:max_stories]):
-        story = tell_story(group, make_ref)
+        story = tell_story(group, make_ref, budget)
         rest = also[index + 1:][:ALSO_IN_EMAIL]
         cost = story_words(story) + sum(also_words(item) for item in rest)
         if told and used + cost > max_words:

@@ -17,9 +17,18 @@ import re
 from dataclasses import dataclass
 
 from briefing.models import Sections
+from briefing.summarise.sentences import BULLET
 
 HEADING_MAX_WORDS = 12
 HEADING_MAX_CHARS = 110
+HEADLINE_MAX_WORDS = 25  # a headline over a date line may be longer than a heading
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+DATE_LINE = re.compile(
+    rf"^(?:(?:published|updated|posted|date)[:\s]\s*)?(?:[a-z]+day,?\s+)?"
+    rf"(?:{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}(?:st|nd|rd|th)?\s+{_MONTH},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}})"
+    r"[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
 
 # Whole lines that are page furniture, not article text.
 BOILERPLATE_LINES = tuple(
@@ -45,11 +54,11 @@ BOILERPLATE_INLINE = tuple(
 )
 HEADING_KINDS = (
     ("highlights", re.compile(r"^(highlights|key (points|takeaways|facts)|at a glance|in brief|tl;?dr)\b", re.I)),
-    ("questions", re.compile(r"\bquestions?\b|\bwhat to watch\b|\bto watch\b", re.I)),
+    ("questions", re.compile(r"\bquestions?\b|\bwhat to watch\b|\bto watch\b|\bwatch ?list\b|\baction (points?|items?)\b|"
+                             r"\bnext steps?\b|\bwhat(?:'s| comes) next\b|\blooking ahead\b", re.I)),
     ("closing", re.compile(r"^(the )?(bottom line|conclusions?|final thoughts|in conclusion|summing up|wrap-?up)\b", re.I)),
     ("implications", re.compile(r"implications?|why (this|it) matters|what (it|this) means|so what|what's at stake", re.I)),
 )
-_BULLET = re.compile(r"^\s*(?:[-*•·‣▪–]|\d{1,2}[.)])\s+")
 _MARKED_HEADING = re.compile(r"^#{1,6}\s+")
 _ABBREVIATION_END = re.compile(r"\b(?:[A-Z]\.){2,}$|\b(?:Inc|Ltd|Co|Corp|Jr|Sr|St)\.$")
 _QUESTION_LEAD = re.compile(r"\bquestions?\b[^.]*:$", re.I)
@@ -66,7 +75,10 @@ def split_sections(text: str) -> Sections:
     """Sections of ``text`` (clean text, one paragraph or list item a line)."""
     lines = _lines(text)
     title = ""
-    if lines and _is_heading(lines, 0) and _heading_kind(lines[0].text) is None:
+    if len(lines) > 1 and _is_headline_over_date(lines):
+        # Briefing-style pages: the authors' headline, then its date line. A title, not a highlight.
+        title, lines = lines[0].text, lines[2:]
+    elif lines and _is_heading(lines, 0) and _heading_kind(lines[0].text) is None:
         title, lines = lines[0].text, lines[1:]
     parts: dict[str, list[str]] = {k: [] for k in ("highlights", "body", "implications", "questions", "closing")}
     kind = "body"
@@ -92,6 +104,17 @@ def split_sections(text: str) -> Sections:
     return Sections(title=title, **{k: tuple(v) for k, v in parts.items()})
 
 
+def _is_headline_over_date(lines: list[_Line]) -> bool:
+    first = lines[0]
+    return (
+        not first.bullet
+        and len(first.text.split()) <= HEADLINE_MAX_WORDS
+        and first.text[-1] not in ".:;,"
+        and _heading_kind(first.text) is None
+        and bool(DATE_LINE.match(lines[1].text))
+    )
+
+
 def _lines(text: str) -> list[_Line]:
     lines = []
     for raw in text.split("\n"):
@@ -100,9 +123,9 @@ def _lines(text: str) -> list[_Line]:
             line = pattern.sub("", line)
         if not line or any(p.match(line) for p in BOILERPLATE_LINES):
             continue
-        bullet = bool(_BULLET.match(line))
+        bullet = bool(BULLET.match(line))
         marked = bool(_MARKED_HEADING.match(line))
-        line = _MARKED_HEADING.sub("", _BULLET.sub("", line)).strip()
+        line = _MARKED_HEADING.sub("", BULLET.sub("", line)).strip()
         if line:
             lines.append(_Line(line, bullet, marked))
     return lines

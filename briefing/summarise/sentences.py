@@ -28,6 +28,7 @@ import re
 
 __all__ = [
     "AMBIGUOUS_ABBREVIATIONS",
+    "BULLET",
     "NUMBER_ABBREVIATIONS",
     "SENTENCE_STARTERS",
     "TITLE_ABBREVIATIONS",
@@ -89,7 +90,9 @@ SENTENCE_STARTERS: frozenset[str] = frozenset(
 
 # fmt: on
 
-_BULLET = re.compile(r"^(?:[-*•‣◦▪–—]|\d{1,3}[.)])\s+")
+#: A list item's marker at the start of a line: the one bullet pattern of the
+#: summariser (``sections`` uses it too).
+BULLET = re.compile(r"^\s*(?:[-*•·‣◦▪–—]|\d{1,3}[.)])\s+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n|\u2028|\u2029")
 _QUOTES = "\"'”’»"
 _CLOSING = _QUOTES + ")]}"
@@ -110,7 +113,7 @@ def split_sentences(text: str) -> list[str]:
         words = line.split()
         if not words:
             continue
-        if _BULLET.match(words[0] + " "):
+        if BULLET.match(words[0] + " "):
             words = words[1:]
         if words:
             sentences.extend(_split_words(words))

@@ -14,20 +14,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from briefing.summarise.rank import STOP_WORDS as RANK_STOP_WORDS
+
 Vector = dict[str, float]
 
 _WORD = re.compile(r"[^\W\d_][\w'’-]*[^\W_]|[^\W\d_]{2,}")
-STOP_WORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been
-    before being below between both but by can could did do does doing down during each few
-    for from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your yours
-    yourself yourselves said says say told according also may might must shall one two new
-    last year years week would like just many much well even still us it's its""".split()
+#: The summariser's one stop-word list (``rank.STOP_WORDS``: closed-class words) and,
+#: for grouping and merging only, the words of reporting and time that every news
+#: text uses ("said", "year"); the ranker keeps those, since they mark attributed facts.
+NEWS_WORDS = frozenset(
+    """according also could even last like many may might much must new one said say says shall still told two us week well would year years""".split()
 )
+STOP_WORDS = RANK_STOP_WORDS | NEWS_WORDS
 
 
 @lru_cache(maxsize=200_000)

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 import pytest
 from lxml import etree
 
+from briefing.render.fragments import sentence_anchor
 from briefing.models import Briefing, Story
 from tests.render.conftest import SeedsSite
 from tests.render.email_rules import parse, violations
@@ -100,7 +101,19 @@ def test_every_bullet_links_to_each_of_its_sources(seeds_site: SeedsSite) -> Non
     items = doc.xpath("//td[contains(@class, 'story')]/ul/li")
     assert len(items) == len(_points(story))
     for item, point in zip(items, _points(story), strict=True):
-        assert item.xpath("a/@href|span/a/@href") == [story.article(i).url for i in point.sources]
+        assert item.xpath("a/@href|span/a/@href") == [
+            f"{story.article(i).url}#{sentence_anchor(point.quote(i))}" for i in point.sources
+        ]
+
+
+def test_each_source_link_lands_on_its_own_sentence_in_the_archive(seeds_site: SeedsSite) -> None:
+    story = seeds_site.briefing.stories[0]
+    merged = next(p for p in _points(story) if len(p.sources) > 1)
+    for article_id, quote in zip(merged.sources, merged.quotes, strict=True):
+        page = parse((seeds_site.out / "articles" / f"{article_id}.html").read_text("utf-8"))
+        (span,) = page.xpath("//span[@id=$id]", id=sentence_anchor(quote))
+        assert " ".join(span.text_content().split()) == " ".join(quote.split())
+    assert len(set(merged.quotes)) == len(merged.quotes)  # each source its own sentence
 
 
 def test_footer_links_web_version_rss_and_unsubscribe(seeds_site: SeedsSite) -> None:
@@ -117,7 +130,9 @@ def test_the_text_part_has_the_same_content_and_every_link_written_out(seeds_sit
     for story in seeds_site.briefing.stories:
         for words in (story.title, story.dek, *(p.text for p in _points(story))):
             assert " ".join(words.split()) in flat
-    hrefs = set(parse(html_part(seeds_site)).xpath("//a/@href"))
+    # A bullet's link to its sentence is the article's link with a fragment: the text
+    # part writes out the article's link under SOURCES.
+    hrefs = {href.split("#")[0] for href in parse(html_part(seeds_site)).xpath("//a/@href")}
     written = set(re.findall(r"https?://\S+", text))
     assert hrefs and hrefs <= written
     assert "<" not in text.replace("<-", "")  # no markup leaked into the text part

@@ -1,0 +1,58 @@
+"""Repair mojibake as published: UTF-8 read in a legacy charset by the publisher.
+
+ftfy (``fix_text``) undoes the usual cases (Windows-1252, Latin-1, MacRoman ...:
+"Itâ€™s" -> "It's"). It does not know Windows-874 (Thai), in which a UTF-8 dash
+becomes "โ€”" ("globalโ€”and" in a real page); ``_thai_mojibake`` undoes runs
+that re-encode to valid UTF-8 punctuation. Every repair is logged with the item's
+origin, never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+
+import ftfy
+
+from briefing.models import Document
+
+log = logging.getLogger(__name__)
+
+# A UTF-8 lead byte E2 (General Punctuation, U+2000-U+206F) seen as Windows-874 is
+# "โ"; its continuation bytes 0x80-0xBF become "€", quotes, dashes or Thai letters.
+_THAI_RUN = re.compile("\u0e42[\u0080-\u00ff\u20ac\u201a-\u201e\u2020-\u2026\u2018-\u2019\u201c-\u201d\u2013-\u2014\u2122\u0153\u0161\u203a\u0e01-\u0e3f]{2}")
+
+
+def repair(text: str) -> str:
+    """``text`` with mojibake undone (unchanged when there is none)."""
+    fixed = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
+    return _THAI_RUN.sub(_thai_mojibake, fixed)
+
+
+def _thai_mojibake(match: re.Match[str]) -> str:
+    run = match.group(0)
+    try:
+        decoded = b"".join(_byte(c) for c in run).decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return run
+    return decoded if len(decoded) == 1 and "\u2000" <= decoded <= "\u206f" else run
+
+
+def _byte(char: str) -> bytes:
+    """The byte ``char`` was in Windows-874; its holes (0x99 ...) shown as Windows-1252 shows them."""
+    try:
+        return char.encode("cp874")
+    except UnicodeEncodeError:
+        return char.encode("cp1252")
+
+
+def repaired(document: Document) -> Document:
+    """``document`` with its title and text repaired; a change is logged with its origin."""
+    title, text = repair(document.title), repair(document.text)
+    if title == document.title and text == document.text:
+        return document
+    changed = sum(a != b for a, b in zip(document.text, text)) + abs(len(document.text) - len(text))
+    log.info("%s: repaired mojibake (%d characters changed in the text%s)", document.origin, changed,
+             ", and the title" if title != document.title else "")
+    return replace(document, title=title, text=text)

@@ -1,0 +1,40 @@
+"""Mojibake as published is repaired at ingest, and the repair is logged with the file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from briefing.clock import FixedClock
+from briefing.ingest import collect
+from briefing.ingest.mojibake import repair
+from briefing.settings import load_settings
+from briefing.store import Store
+from tests.conftest import ConfigMaker
+
+CLEAN = "Beijing’s grip on the global—and the U.S.—supply of magnets tightened on Monday, traders said."
+
+
+@pytest.mark.parametrize("published", [
+    CLEAN.encode("utf-8").decode("cp1252", errors="replace"),  # "Beijingâ€™s ... globalâ€”and"
+    "Beijingโ€™s grip on the globalโ€”and the U.S.โ€”supply of magnets tightened on Monday, traders said.",
+])
+def test_a_file_with_mojibake_is_stored_repaired_and_the_repair_logged(
+        published: str, make_config: ConfigMaker, tmp_path: Path, clock: FixedClock,
+        caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox" / "garbled.txt").write_text(published, encoding="utf-8")
+    settings = load_settings(make_config(sources={"folders": ["inbox"]}), env={})
+    with Store.open(settings.store.path) as store, caplog.at_level(logging.INFO):
+        assert collect(settings, store, clock).added == 1
+        (article,) = store.articles(store.unpublished_article_ids())
+    assert article.text == CLEAN
+    (line,) = [r.getMessage() for r in caplog.records if "repaired mojibake" in r.getMessage()]
+    assert "garbled.txt" in line
+
+
+@pytest.mark.parametrize("text", [CLEAN, "ภาษาไทย โรงเรียน ราคาแร่หายาก", "Grüße aus Köln — “café” naïve"])
+def test_clean_text_and_real_thai_are_left_alone(text: str) -> None:
+    assert repair(text) == text
