@@ -71,6 +71,13 @@ send_claims = Table(
     "send_claims", metadata, Column("edition", Text, primary_key=True), Column("recipient", Text, primary_key=True),
 )
 
+pages = Table(  # revision 0005: article pages fetched for teaser entries (briefing.ingest.fulltext)
+    "pages", metadata, Column("url", Text, primary_key=True),
+    *(_text(name) for name in ("source", "origin", "article_id", "document", "teaser_hash", "status", "reason",
+                               "text", "queued_at", "updated_at")),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+)
+
 
 def insert_ignoring(connection: Connection, table: Table) -> Insert:
     """``INSERT ... ON CONFLICT DO NOTHING`` in the connection's dialect (SQLite or PostgreSQL)."""

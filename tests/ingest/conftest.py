@@ -9,6 +9,7 @@ endless body, and can read back every request it got.
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -95,6 +96,21 @@ class FeedServer:
         self.routes[path] = route
         return self.url(path)
 
+    def trickle_headers(self, path: str, every: float = 0.2) -> str:
+        """A status line, then header bytes one at a time, never ending the headers."""
+        def route(handler: Handler) -> None:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            handler.wfile.flush()
+            while not self.release.wait(every):
+                handler.wfile.write(b"a")
+                handler.wfile.flush()
+
+        self.routes[path] = route
+        return self.url(path)
+
+    def redirect(self, path: str, to: str, code: int = 302) -> str:
+        return self.status(path, code, {"Location": to})
+
     def endless(self, path: str, *, declare_length: int | None = None) -> str:
         def route(handler: Handler) -> None:
             handler.send_response(200)
@@ -141,8 +157,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
+@contextmanager
+def serving() -> Iterator[FeedServer]:
+    """A ``FeedServer`` on an ephemeral loopback port, for as long as the block runs."""
     feeds = FeedServer()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
@@ -150,10 +167,25 @@ def feed_server() -> Iterator[FeedServer]:
     feeds.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield feeds
-    feeds.release.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield feeds
+    finally:
+        feeds.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with serving() as feeds:
+        yield feeds
+
+
+@pytest.fixture
+def other_server() -> Iterator[FeedServer]:
+    """A second server on another loopback port (an "internal" service)."""
+    with serving() as feeds:
+        yield feeds
 
 
 def closed_port() -> int:
