@@ -98,7 +98,8 @@ def _print_ingest(report: IngestReport, prefix: str = "") -> None:
     click.echo(f"{prefix}added {report.added}, unchanged {report.unchanged}, duplicates {report.duplicates}, "
                f"quarantined {len(report.quarantined)}, feed errors {len(report.feed_errors)}, "
                f"updated {report.updated}, feeds fetched {report.feeds_fetched}, "
-               f"feeds not modified {report.feeds_not_modified}")
+               f"feeds not modified {report.feeds_not_modified}, pages fetched {report.pages_fetched}, "
+               f"pages failed {report.pages_failed}")
     for item in (*report.quarantined, *report.feed_errors):
         click.echo(f"  {item.origin}: {item.reason}", err=True)
 
@@ -273,10 +274,14 @@ def migrate(obj: Context, check: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
+    from briefing.ingest.fulltext import page_counts, page_problems
     from briefing.store import Store
 
     with Store.open_settings(obj.settings.store) as store:
         quarantined = store.quarantined()
+        pages = {"counts": page_counts(store), "problems": [
+            {"url": p.url, "source": p.document.source, "title": p.document.title, "status": p.status,
+             "reason": p.reason, "attempts": p.attempts} for p in page_problems(store)]}
         data: dict[str, Any] = {
             "articles": store.article_count(),
             "quarantined": len(quarantined),
@@ -285,6 +290,7 @@ def status(obj: Context, as_json: bool) -> None:
                          "last_error_at": s.last_error_at, "failures": s.failures, "disabled": s.disabled}
                         for s in store.sources()],
             "editions": [{"key": e.key, "status": e.status, "sent_at": e.sent_at} for e in store.editions()],
+            "pages": pages,
         }
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -299,6 +305,12 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(f"source {s['name']} [{s['kind']}] {s['url']}: {state}")
     for e in data["editions"]:
         click.echo(f"edition {e['key']}: {e['status']} {e['sent_at']}")
+    counts = pages["counts"]
+    if counts:
+        click.echo("full-text pages: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for p in pages["problems"]:
+        kept = "teaser kept" if p["status"] == "failed" else f"teaser kept, retried next pass ({p['attempts']} tries)"
+        click.echo(f"  page {p['url']} [{p['source']}]: {p['reason']} ({kept})")
 
 
 @cli.group()

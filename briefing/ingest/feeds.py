@@ -28,7 +28,7 @@ import io
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -40,7 +40,15 @@ import httpx
 from briefing import USER_AGENT
 from briefing.errors import QuarantineError, SourceError
 from briefing.ingest.articles import article_id
-from briefing.ingest.fetch import DEADLINE_PASSED, MAX_REDIRECTS, PrivateAddressRefused, Resolver, SafeClient, system_resolver
+from briefing.ingest.fetch import (
+    DEADLINE_PASSED,
+    MAX_REDIRECTS,
+    PrivateAddressRefused,
+    Resolver,
+    SafeClient,
+    is_public,
+    system_resolver,
+)
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
 from briefing.render.safety import clean_html
@@ -85,7 +93,8 @@ class HttpFetcher:
     def __init__(self, *, timeout: float, max_bytes: int, user_agent: str = USER_AGENT,
                  max_redirects: int = MAX_REDIRECTS, transport: httpx.BaseTransport | None = None,
                  allow_private: bool = False, resolver: Resolver = system_resolver, accept: str = ACCEPT,
-                 trust_origin: bool = True, content_types: tuple[str, ...] = ()) -> None:
+                 trust_origin: bool = True, content_types: tuple[str, ...] = (),
+                 public: Callable[[str], bool] = is_public) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
@@ -93,7 +102,8 @@ class HttpFetcher:
         self.content_types = content_types
         self.what = "page" if content_types else "feed"
         self.safe = SafeClient(timeout=timeout, allow_private=allow_private, resolver=resolver,
-                               user_agent=user_agent, accept=accept, max_redirects=max_redirects, transport=transport)
+                               user_agent=user_agent, accept=accept, max_redirects=max_redirects, transport=transport,
+                               public=public)
         self.client = self.safe.client
 
     def __enter__(self) -> Self:

@@ -70,6 +70,7 @@ class AddressPolicy:
 
     allow_private: bool = False
     resolver: Resolver = system_resolver
+    public: Callable[[str], bool] = is_public  # a seam too: tests stand a loopback address in for the internet
     trusted: tuple[str, int] | None = None
     deadline: float | None = None  # time.monotonic() by which the request must end
 
@@ -82,7 +83,7 @@ class AddressPolicy:
             raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
         if self.allow_private or (host, port) == self.trusted:
             return found
-        private = [address for address in found if not is_public(address)]
+        private = [address for address in found if not self.public(address)]
         if private:
             raise PrivateAddressRefused(
                 f"{host} resolves to the non-public address {private[0]}; refused (a loopback, private or "
@@ -156,9 +157,9 @@ class SafeClient:
 
     def __init__(self, *, timeout: float, allow_private: bool = False, resolver: Resolver = system_resolver,
                  user_agent: str = USER_AGENT, accept: str = "*/*", max_redirects: int = MAX_REDIRECTS,
-                 transport: httpx.BaseTransport | None = None) -> None:
+                 transport: httpx.BaseTransport | None = None, public: Callable[[str], bool] = is_public) -> None:
         self.timeout = timeout
-        self.policy = AddressPolicy(allow_private=allow_private, resolver=resolver)
+        self.policy = AddressPolicy(allow_private=allow_private, resolver=resolver, public=public)
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
             headers={"User-Agent": user_agent, "Accept": accept}, transport=transport or httpx.HTTPTransport(),

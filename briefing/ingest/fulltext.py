@@ -43,7 +43,7 @@ from briefing.clock import Clock
 from briefing.errors import SourceError
 from briefing.ingest.articles import article_id
 from briefing.ingest.feeds import HttpFetcher
-from briefing.ingest.fetch import Resolver, system_resolver
+from briefing.ingest.fetch import Resolver, is_public, system_resolver
 from briefing.ingest.record import Tally, record
 from briefing.ingest.text import UndecodableError, decode, fragment_to_text
 from briefing.models import Document
@@ -165,13 +165,13 @@ class PageFetcher:
 
     def __init__(self, *, timeout: float, max_bytes: int, allow_private: bool = False, host_delay: float = 1.0,
                  resolver: Resolver = system_resolver, sleep: Callable[[float], None] = time.sleep,
-                 user_agent: str = USER_AGENT) -> None:
+                 user_agent: str = USER_AGENT, public: Callable[[str], bool] = is_public) -> None:
         self.http = HttpFetcher(timeout=timeout, max_bytes=max_bytes, allow_private=allow_private,
                                 resolver=resolver, accept=PAGE_ACCEPT, trust_origin=False,
-                                content_types=HTML_TYPES, user_agent=user_agent)
+                                content_types=HTML_TYPES, user_agent=user_agent, public=public)
         self.robots_http = HttpFetcher(timeout=timeout, max_bytes=500_000, allow_private=allow_private,
                                        resolver=resolver, accept="text/plain", trust_origin=False,
-                                       user_agent=user_agent)
+                                       user_agent=user_agent, public=public)
         self.host_delay = host_delay
         self.sleep = sleep
         self.user_agent = user_agent
@@ -207,6 +207,8 @@ class PageFetcher:
         try:
             answer = self.robots_http.fetch(f"{host}/robots.txt")
         except SourceError as exc:
+            if "non-public address" in exc.reason:
+                return exc.reason  # the host itself is refused: say so, not "robots.txt"
             return f"robots.txt of {host} could not be read ({exc.reason}); the host's pages are not fetched"
         if answer.status in (401, 403):
             parser.parse(["User-agent: *", "Disallow: /"])

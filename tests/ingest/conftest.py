@@ -42,9 +42,10 @@ class FeedServer:
     release: threading.Event = field(default_factory=threading.Event)  # ends stalls at teardown
     sent: dict[str, int] = field(default_factory=dict)  # body bytes written per path
     port: int = 0
+    host: str = "127.0.0.1"
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def hits(self, path: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.path == path]
@@ -158,10 +159,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving() -> Iterator[FeedServer]:
+def serving(host: str = "127.0.0.1") -> Iterator[FeedServer]:
     """A ``FeedServer`` on an ephemeral loopback port, for as long as the block runs."""
-    feeds = FeedServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    feeds = FeedServer(host=host)
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
     server.feeds = feeds  # type: ignore[attr-defined]
     feeds.port = server.server_address[1]
