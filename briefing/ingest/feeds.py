@@ -49,6 +49,7 @@ from briefing.ingest.fetch import (
     is_public,
     system_resolver,
 )
+from briefing.ingest.jsonfeed import looks_like_json, parse_json_feed
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
 from briefing.render.safety import clean_html
@@ -174,7 +175,9 @@ class HttpFetcher:
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -> list[Document]:
-    """The documents of a fetched feed: one per entry with a title, a link or text."""
+    """The documents of a fetched feed (RSS, Atom or JSON Feed): one per entry with a title, a link or text."""
+    if looks_like_json(body, headers.get("content-type", "")):
+        return parse_json_feed(body, source, url)
     refuse_unsafe_entities(body, url, _charset(headers))
     try:
         parsed = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url))
