@@ -162,7 +162,7 @@ class SafeClient:
         self.policy = AddressPolicy(allow_private=allow_private, resolver=resolver, public=public)
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
-            headers={"User-Agent": user_agent, "Accept": accept}, transport=transport or httpx.HTTPTransport(),
+            headers={"User-Agent": user_agent, "Accept": accept}, transport=transport,  # None: env proxies honoured
             event_hooks={"request": [self._check_hop]},
         )
         self._install_backends(transport is None)

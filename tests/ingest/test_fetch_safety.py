@@ -136,3 +136,30 @@ def test_a_public_name_resolving_to_loopback_is_refused_on_a_hop(
 ])
 def test_which_addresses_count_as_public(address: str, public: bool) -> None:
     assert is_public(address) is public
+
+
+# --- proxies from the environment ----------------------------------------------------------------
+
+def test_environment_proxies_are_honoured_and_hops_still_checked(
+        feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP_PROXY is used as httpx does; a hop to a private address is refused even through it."""
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, feed_server.url(""))
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    dns = fake_dns({"public.example": "93.184.216.34", "internal.example": "10.0.0.5"})
+    feed_server.routes["http://public.example/feed.rss"] = lambda h: h.reply(200, REDDIT_LIKE, "application/rss+xml", {})
+    feed_server.routes["http://public.example/hop"] = lambda h: h.reply(
+        302, b"", "text/plain", {"Location": "http://internal.example/admin"})
+    feed_server.routes["http://public.example/slow"] = lambda h: feed_server.routes["/slow"](h)
+    feed_server.trickle_headers("/slow", every=0.1)
+    with HttpFetcher(timeout=1, max_bytes=100_000, resolver=dns, trust_origin=False) as fetcher:
+        answer = fetcher.fetch("http://public.example/feed.rss")
+        assert answer.status == 200 and b"Internal admin page" in answer.body
+        with pytest.raises(SourceError, match="internal.example resolves to the non-public address 10.0.0.5"):
+            fetcher.fetch("http://public.example/hop")
+        started = time.monotonic()
+        with pytest.raises(SourceError, match="1 s"):
+            fetcher.fetch("http://public.example/slow")
+        assert time.monotonic() - started < 2.0
+    assert feed_server.hits("http://internal.example/admin") == []
