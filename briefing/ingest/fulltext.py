@@ -26,6 +26,7 @@ again: later polls of the same entry reuse its text.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import re
@@ -94,11 +95,16 @@ class Page:
 
 
 def known_text(store: Store, document: Document) -> Document:
-    """The document with its page's extracted text when that page was done for the same teaser."""
+    """The document with its page's extracted text, when that page is done.
+
+    Done for this feed's same teaser, or for another feed's entry linking the
+    same page: either way it is not fetched again.
+    """
     if not document.url:
         return document
-    row = store.database.run("SELECT status, text, teaser_hash FROM pages WHERE url = ?", (document.url,)).fetchone()
-    if row and row[0] == "done" and row[1] and row[2] == article_id(document.text):
+    row = store.database.run("SELECT status, text, teaser_hash, source FROM pages WHERE url = ?",
+                             (document.url,)).fetchone()
+    if row and row[0] == "done" and row[1] and (row[2] == article_id(document.text) or row[3] != document.source):
         return replace(document, text=str(row[1]))
     return document
 
@@ -106,9 +112,9 @@ def known_text(store: Store, document: Document) -> Document:
 def queue_page(store: Store, document: Document, now: datetime) -> None:
     """Queue the entry's page; a page already queued or done for the same teaser stays as it is."""
     teaser = article_id(document.text)
-    row = store.database.run("SELECT teaser_hash FROM pages WHERE url = ?", (document.url,)).fetchone()
-    if row is not None and row[0] == teaser:
-        return
+    row = store.database.run("SELECT teaser_hash, source FROM pages WHERE url = ?", (document.url,)).fetchone()
+    if row is not None and (row[0] == teaser or row[1] != document.source):
+        return  # queued or done already (another feed's entry for the same page counts too)
     values = (document.source, document.origin, _document_json(document), teaser, now.isoformat(), now.isoformat(),
               document.url)
     if row is None:
@@ -122,10 +128,15 @@ def queue_page(store: Store, document: Document, now: datetime) -> None:
 
 
 def pending_pages(store: Store, limit: int) -> list[Page]:
+    """The oldest pending pages, taking hosts in turn so the per-host delay rarely has to wait."""
     rows = store.database.run(
         "SELECT url, document, status, reason, attempts FROM pages WHERE status = 'pending'"
         " ORDER BY queued_at, url LIMIT ?", (limit,)).fetchall()
-    return [Page(str(r[0]), _document(str(r[1])), str(r[2]), str(r[3]), int(r[4])) for r in rows]
+    by_host: dict[str, list[Page]] = {}
+    for r in rows:
+        page = Page(str(r[0]), _document(str(r[1])), str(r[2]), str(r[3]), int(r[4]))
+        by_host.setdefault(_host_key(page.url), []).append(page)
+    return [page for turn in itertools.zip_longest(*by_host.values()) for page in turn if page is not None]
 
 
 def page_problems(store: Store) -> list[Page]:

@@ -14,10 +14,11 @@ from click.testing import CliRunner
 from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.ingest import collect
-from briefing.ingest.fulltext import PageFetcher, page_problems
+from briefing.ingest.fulltext import PageFetcher, page_problems, pending_pages, queue_page
 from briefing.models import Document
-from briefing.settings import Settings
+from briefing.settings import Settings, load_settings
 from briefing.store import Store
+from tests.conftest import ConfigMaker
 from tests.ingest.conftest import BBC, FeedServer, serving
 
 SettingsFor = Callable[..., Settings]
@@ -232,3 +233,30 @@ def test_extracted_html_is_sanitised_before_it_becomes_text(
         assert collect(settings, store, clock).pages_fetched == 1
         (article,) = stored(store)
     assert "alert" not in article.text and "onerror" not in article.text and "<" not in article.text
+
+
+def test_two_feeds_linking_the_same_page_fetch_it_once(
+        site: tuple[FeedServer, str], feed_server: FeedServer, feed_settings: SettingsFor,
+        bodies: list[dict[str, str]], clock: FixedClock) -> None:
+    server, url = site
+    other = feed_server.file("/other.rss", teaser_feed(
+        [(f"Other {i}", feed_server.url(f"/a/{i}"), f"Another teaser {i}.") for i in range(3)]), etag=None)
+    settings = feed_settings([{"url": url, "name": "teasers"}, {"url": other, "name": "other"}],
+                             allow_private_hosts=True, host_delay=0)
+    with Store.open(settings.store.path) as store:
+        first = collect(settings, store, clock)
+        second = collect(settings, store, clock)
+    assert first.pages_fetched == 3 and second.pages_fetched == 0
+    assert all(len(server.hits(f"/a/{i}")) == 1 for i in range(3))
+
+
+def test_pages_of_several_hosts_are_taken_in_turn(make_config: ConfigMaker, clock: FixedClock) -> None:
+    """With a per-host delay, host B's pages are fetched between host A's, not after them."""
+    settings = load_settings(make_config(), env={})
+    links = [f"https://a.example/{i}" for i in range(3)] + [f"https://b.example/{i}" for i in range(2)]
+    with Store.open(settings.store.path) as store:
+        for link in links:
+            queue_page(store, Document(source="s", origin=link, title=link, text="A teaser.", url=link), clock.now())
+        order = [page.url for page in pending_pages(store, 10)]
+    assert order == ["https://a.example/0", "https://b.example/0", "https://a.example/1", "https://b.example/1",
+                     "https://a.example/2"]
