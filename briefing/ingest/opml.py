@@ -10,13 +10,13 @@ Miniflux import it: ``<outline type="rss" text title xmlUrl [htmlUrl]>``.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import defusedxml.ElementTree as SafeTree
 from defusedxml import DefusedXmlException
