@@ -16,6 +16,18 @@ Each N runs in its own process so that its peak memory is its own:
   loop over the same folder (best of 5), and their ratio;
 - peak memory: the process's maximum resident set size, and how much of it
   the cold ingest added on top of the imports.
+
+    .venv/bin/python bench/ingest.py --full-text     # the full-text case only
+
+Full text (also run after the folder sizes): a loopback HTTP server serves
+200 article pages and two feeds of the same 200 articles, one with the whole
+text in ``content:encoded`` (the baseline: plain feed ingest) and one of
+one-sentence teasers linking to the pages. Each feed is ingested into a fresh
+store in the same process: entries/s for the plain feed, pages/s for the
+teaser feed (robots.txt, fetch, trafilatura extraction, sanitising, a new
+version of each article; ``host_delay = 0``: the politeness delay is a
+setting, not a cost), their ratio, and a second poll of the teaser feed
+(no page fetched again).
 """
 
 from __future__ import annotations
@@ -112,24 +124,134 @@ def measure(count: int, workdir: Path) -> dict[str, float]:
     }
 
 
+PAGES = 200
+
+
+def build_site(count: int) -> dict[str, bytes]:
+    """Paths -> bodies: ``/a/N`` article pages, ``/full.rss`` and ``/teasers.rss`` of the same articles."""
+    rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
+    sentences = sorted({s.strip() + "." for row in rows for s in row["text"].replace("\n", " ").split(". ")
+                        if len(s) > 40})
+    chooser = random.Random(14)
+    site: dict[str, bytes] = {"/robots.txt": b"User-agent: *\nDisallow: /private/\n"}
+    full, teasers = [], []
+    for index in range(count):
+        picked = chooser.sample(sentences, 12)
+        title = f"{chooser.choice(rows)['title']} ({index})"
+        body = "".join(f"<p>{' '.join(picked[i : i + 4])}</p>" for i in (0, 4, 8))
+        site[f"/a/{index}"] = (f"<!DOCTYPE html><html><head><title>{title} | News</title></head><body><nav><a href='/'>"
+                               f"Home</a> <a href='/news'>News</a></nav><article><h1>{title}</h1>{body}</article>"
+                               f"<footer>Copyright</footer></body></html>").encode()
+        item = f"<title>{title}</title><link>LINK/a/{index}</link><guid>LINK/a/{index}</guid>"
+        full.append(f"<item>{item}<content:encoded><![CDATA[{body}]]></content:encoded></item>")
+        teasers.append(f"<item>{item}<description>{picked[0]}</description></item>")
+    head = ('<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+            "<channel><title>Bench</title><link>LINK/</link><description>d</description>")
+    site["/full.rss"] = (head + "".join(full) + "</channel></rss>").encode()
+    site["/teasers.rss"] = (head + "".join(teasers) + "</channel></rss>").encode()
+    return site
+
+
+def serve_site(site: dict[str, bytes]) -> tuple[object, str]:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = site.get(self.path)
+            kind = "text/html" if self.path.startswith("/a/") else (
+                "text/plain" if self.path == "/robots.txt" else "application/rss+xml")
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    for path in ("/full.rss", "/teasers.rss"):
+        site[path] = site[path].replace(b"LINK", base.encode())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, base
+
+
+def measure_full_text(count: int, workdir: Path) -> dict[str, float]:
+    from briefing.clock import SystemClock
+    from briefing.ingest import collect
+    from briefing.settings import load_settings
+    from briefing.store import Store
+
+    server, base = serve_site(build_site(count))
+    results: dict[str, float] = {"pages": count}
+    for case, feed, mode in (("plain", "/full.rss", "never"), ("teasers", "/teasers.rss", "teasers")):
+        (workdir / case).mkdir()
+        config = workdir / case / "briefing.toml"
+        config.write_text(
+            f'[sources]\nfolders = []\nfeeds = ["{base}{feed}"]\nfull_text = "{mode}"\nallow_private_hosts = true\n'
+            f"host_delay = 0\nfull_text_pages = {count}\nfull_text_seconds = 3600\n"
+            '[store]\npath = "var/briefing.db"\n', encoding="utf-8")
+        settings = load_settings(config, env={})
+        with Store.open_settings(settings.store) as store:
+            started = time.perf_counter()
+            first = collect(settings, store, SystemClock())
+            results[f"{case}_s"] = time.perf_counter() - started
+            started = time.perf_counter()
+            again = collect(settings, store, SystemClock())
+            results[f"{case}_again_s"] = time.perf_counter() - started
+            words = sum(len(a.text.split()) for a in store.articles(store.unpublished_article_ids()))
+        assert first.added == count and not first.feed_errors, first
+        assert again.pages_fetched == 0 and again.added == 0, again
+        results[f"{case}_pages_fetched"] = first.pages_fetched
+        results[f"{case}_words"] = words
+    assert results["teasers_pages_fetched"] == count
+    server.shutdown()  # type: ignore[attr-defined]
+    return results
+
+
+def report_full_text(r: dict[str, float]) -> None:
+    n = int(r["pages"])
+    print(f"\nfull text, {n} entries on a loopback server (host_delay = 0):")
+    print(f"  plain feed (whole text in content:encoded): {r['plain_s']:.2f} s, {n / r['plain_s']:.0f} entries/s, "
+          f"{r['plain_words'] / n:.0f} words/article")
+    print(f"  teaser feed + {n} pages fetched and extracted: {r['teasers_s']:.2f} s, {n / r['teasers_s']:.1f} pages/s, "
+          f"{r['teasers_words'] / n:.0f} words/article")
+    print(f"  ratio teaser+pages / plain: {r['teasers_s'] / r['plain_s']:.1f}x the time; "
+          f"second poll (no page fetched again): {r['teasers_again_s']:.2f} s vs plain {r['plain_again_s']:.2f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
+    parser.add_argument("--full-text", action="store_true", help="only the full-text case")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pages", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(measure(args.one, args.dir)))
         return
+    if args.pages:
+        print(json.dumps(measure_full_text(args.pages, args.dir)))
+        return
     results = []
-    for count in args.sizes:
+    for count in [] if args.full_text else args.sizes:
         with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
             run = subprocess.run([sys.executable, __file__, "--one", str(count), "--dir", workdir],
                                  capture_output=True, text=True, check=False)
             if run.returncode != 0:
                 sys.exit(f"N={count} failed:\n{run.stderr}")
             results.append(json.loads(run.stdout.strip().splitlines()[-1]))
-    report(results)
+    if results:
+        report(results)
+    with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
+        run = subprocess.run([sys.executable, __file__, "--pages", str(PAGES), "--dir", workdir],
+                             capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            sys.exit(f"full text failed:\n{run.stderr}")
+        report_full_text(json.loads(run.stdout.strip().splitlines()[-1]))
 
 
 def report(results: list[dict[str, float]]) -> None:

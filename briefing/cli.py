@@ -68,9 +68,11 @@ def ingest(obj: Context) -> None:
     """
     from briefing.ingest import collect
     from briefing.store import Store
+    from briefing.topic import full_text_keeper
 
     with Store.open_settings(obj.settings.store) as store, _progress_bars() as progress:
-        report = collect(obj.settings, store, SystemClock(), progress=progress)
+        report = collect(obj.settings, store, SystemClock(), progress=progress,
+                         keep=full_text_keeper(obj.settings.topic))
     _print_ingest(report)
     if report.quarantined or report.feed_errors:
         sys.exit(EXIT_INCOMPLETE)
@@ -98,7 +100,8 @@ def _print_ingest(report: IngestReport, prefix: str = "") -> None:
     click.echo(f"{prefix}added {report.added}, unchanged {report.unchanged}, duplicates {report.duplicates}, "
                f"quarantined {len(report.quarantined)}, feed errors {len(report.feed_errors)}, "
                f"updated {report.updated}, feeds fetched {report.feeds_fetched}, "
-               f"feeds not modified {report.feeds_not_modified}")
+               f"feeds not modified {report.feeds_not_modified}, pages fetched {report.pages_fetched}, "
+               f"pages failed {report.pages_failed}")
     for item in (*report.quarantined, *report.feed_errors):
         click.echo(f"  {item.origin}: {item.reason}", err=True)
 
@@ -118,6 +121,7 @@ def watch(obj: Context, polling: bool) -> None:
     from datetime import datetime
 
     from briefing.ingest.watch import watch as watch_folders
+    from briefing.topic import full_text_keeper
     from briefing.store import Store
 
     stop = threading.Event()
@@ -135,7 +139,8 @@ def watch(obj: Context, polling: bool) -> None:
                f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
     try:
         with Store.open_settings(obj.settings.store) as store:
-            watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass)
+            watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass,
+                          keep=full_text_keeper(obj.settings.topic))
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -368,12 +373,16 @@ def migrate(obj: Context, check: bool) -> None:
 def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
     from briefing.pipeline import candidates
+    from briefing.ingest.fulltext import page_counts, page_problems
     from briefing.store import Store
 
     with Store.open_settings(obj.settings.store) as store:
         quarantined = store.quarantined()
         waiting = candidates(obj.settings, store)
         on = sum(1 for c in waiting if c.relevance.on_topic)
+        pages: dict[str, Any] = {"counts": page_counts(store), "problems": [
+            {"url": p.url, "source": p.document.source, "title": p.document.title, "status": p.status,
+             "reason": p.reason, "attempts": p.attempts} for p in page_problems(store)]}
         data: dict[str, Any] = {
             "articles": store.article_count(),
             "quarantined": len(quarantined),
@@ -383,6 +392,7 @@ def status(obj: Context, as_json: bool) -> None:
                         for s in store.sources()],
             "editions": [{"key": e.key, "status": e.status, "sent_at": e.sent_at} for e in store.editions()],
             "current": {"on_topic": on, "off_topic": len(waiting) - on},
+            "pages": pages,
         }
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -399,6 +409,12 @@ def status(obj: Context, as_json: bool) -> None:
         click.echo(f"source {s['name']} [{s['kind']}] {s['url']}: {state}")
     for e in data["editions"]:
         click.echo(f"edition {e['key']}: {e['status']} {e['sent_at']}")
+    counts = pages["counts"]
+    if counts:
+        click.echo("full-text pages: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+    for p in pages["problems"]:
+        kept = "teaser kept" if p["status"] == "failed" else f"teaser kept, retried next pass ({p['attempts']} tries)"
+        click.echo(f"  page {p['url']} [{p['source']}]: {p['reason']} ({kept})")
 
 
 @cli.group()
@@ -559,6 +575,104 @@ def serve(obj: Context, port: int | None) -> None:
         server.run()
     except KeyboardInterrupt:
         pass
+
+
+@cli.group()
+def feeds() -> None:
+    """Feed subscriptions: list them, export them as OPML, discover a site's feeds."""
+
+
+def _feed_rows(settings: Settings) -> list[dict[str, Any]]:
+    from briefing.ingest.poll import feed_names
+    from briefing.store import Store
+
+    with Store.open_settings(settings.store) as store:
+        states = {state.name: state for state in store.sources() if state.kind == "feed"}
+    rows = []
+    for (name, url), feed in zip(feed_names(settings.sources.feeds), settings.sources.feeds, strict=True):
+        state = states.get(name)
+        if state is None or not (state.last_error or state.etag or state.last_modified or state.failures):
+            status = "new" if state is None else "ok"
+        else:
+            status = "disabled" if state.disabled else ("failing" if state.last_error else "ok")
+        rows.append({
+            "name": name, "url": url, "origin": feed.origin, "folder": feed.folder, "state": status,
+            "last_error": state.last_error if state else "", "last_error_at": state.last_error_at if state else "",
+            "failures": state.failures if state else 0, "full_text": feed.full_text or settings.sources.full_text,
+            "private": bool(feed.auth or feed.headers),
+        })
+    return rows
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def feeds_list(obj: Context, as_json: bool) -> None:
+    """Every configured feed (sources.feeds and the OPML files) with its origin, state and last error."""
+    rows = _feed_rows(obj.settings)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        error = f": {row['last_error']}" if row["last_error"] else ""
+        click.echo(f"{row['name']:<30} {row['state']:<8} {row['url']}  [{row['origin']}]{error}")
+    click.echo(f"{len(rows)} feeds", err=True)
+
+
+@feeds.command("export")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout).")
+@click.pass_obj
+def feeds_export(obj: Context, output: Path | None) -> None:
+    """Write every configured feed as OPML 2.0 (Feedly, Inoreader and Miniflux import it)."""
+    from briefing.ingest.opml import Subscription, write_opml
+
+    settings = obj.settings
+    items = [Subscription(url=feed.url, name=feed.name, folder=feed.folder) for feed in settings.sources.feeds]
+    data = write_opml(items, title=f"{settings.briefing.title} feeds", created=SystemClock().now())
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {len(items)} feeds to {output}", err=True)
+
+
+@feeds.command("discover")
+@click.argument("url")
+@click.pass_obj
+def feeds_discover(obj: Context, url: str) -> None:
+    """Find the feeds of the website at URL and print them ready to paste into sources.feeds.
+
+    Reads the page's <link rel="alternate"> (RSS, Atom, JSON Feed), else tries
+    the usual paths (/feed, /rss.xml, /atom.xml, /index.xml, ...); each
+    candidate is fetched and kept only if it parses as a feed. Exit 1 when
+    none is found or the site cannot be fetched.
+    """
+    from briefing.errors import SourceError
+    from briefing.ingest.discover import as_toml, discover
+    from briefing.ingest.feeds import HttpFetcher
+
+    sources = obj.settings.sources
+    if not url.lower().startswith(("http://", "https://")):
+        url = "https://" + url
+    def fetcher(trust_origin: bool) -> HttpFetcher:
+        return HttpFetcher(timeout=sources.fetch_timeout, max_bytes=sources.max_feed_bytes,
+                           allow_private=sources.allow_private_hosts, trust_origin=trust_origin)
+
+    with fetcher(True) as site, fetcher(False) as others:
+        try:
+            found = discover(url, site, others)
+        except SourceError as exc:
+            click.echo(f"briefing: cannot read {url}: {exc.reason}", err=True)
+            sys.exit(EXIT_ERROR)
+    if not found:
+        click.echo(f"briefing: no feed found at {url} (no <link rel=\"alternate\"> feed, none at the usual paths)",
+                   err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"# {len(found)} feed(s) found at {url}; paste into [sources]:")
+    click.echo(as_toml(found))
 
 
 def main() -> None:

@@ -228,6 +228,8 @@ class IngestReport:
     updated: int = 0  # changed files / entries stored as a new version of their article
     feeds_fetched: int = 0  # feeds answered 200 and parsed
     feeds_not_modified: int = 0  # feeds answered 304: nothing parsed, nothing added
+    pages_fetched: int = 0  # article pages fetched for teaser entries and stored as their full text
+    pages_failed: int = 0  # article pages that failed (the teaser stays; the reason is on the page)
 
 
 @dataclass(frozen=True)

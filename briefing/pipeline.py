@@ -47,7 +47,7 @@ from briefing.summarise.ranking import plan_edition
 from briefing.summarise.story import StoryBudget
 from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
-from briefing.topic import Relevance, load_topic
+from briefing.topic import Relevance, Topic, full_text_keeper, load_topic
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ class Build:
 
 def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool = True) -> Build:
     """Collect, store, select, summarise and render the current edition."""
-    report = collect(settings, store, clock, fetch_feeds=fetch_feeds)
+    topic = load_topic(settings.topic)  # exemplars read once: for the full-text fetch and for the edition
+    report = collect(settings, store, clock, fetch_feeds=fetch_feeds, keep=full_text_keeper(topic))
     edition = edition_for(clock.now(), settings.briefing.timezone)
     stored = store.edition(edition.key)
     recorded = _recorded(store)
@@ -77,7 +78,7 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         articles = store.articles(store.edition_article_ids(edition.key))
     else:
         candidates = store.articles(store.unpublished_article_ids())
-        relevance = score_articles(settings, candidates)
+        relevance = score_articles(settings, candidates, topic)
         articles = [a for a in candidates if relevance[a.id].on_topic]  # the others stay stored, unpublished
         writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
         briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
@@ -94,9 +95,9 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
                  writer.report if writer is not None else None)
 
 
-def score_articles(settings: Settings, articles: Sequence[Article]) -> dict[str, Relevance]:
-    """Each article's relevance to ``topic`` (everything is on topic without one), by id."""
-    topic = load_topic(settings.topic)
+def score_articles(settings: Settings, articles: Sequence[Article], topic: Topic | None = None) -> dict[str, Relevance]:
+    """Each article's relevance to the topic (everything is on topic without one), by id."""
+    topic = topic or load_topic(settings.topic)
     scores = topic.score_many(articles)
     off = sum(1 for r in scores if not r.on_topic)
     if topic.enabled:

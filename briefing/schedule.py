@@ -58,6 +58,7 @@ from briefing.db.leader import scheduler_lock
 from briefing.deliver.ledger import stop_on_signals
 from briefing.errors import BriefingError
 from briefing.ingest import collect
+from briefing.topic import full_text_keeper
 from briefing.settings import DAYS, Settings, load_settings
 from briefing.store import Store
 
@@ -235,7 +236,7 @@ def poll_job(config: str) -> None:
     try:
         settings = load_settings(Path(config))
         with Store.open_settings(settings.store) as store:
-            report = collect(settings, store, SystemClock())
+            report = collect(settings, store, SystemClock(), keep=full_text_keeper(settings.topic))
             retry = catch_up_reason(settings, store, datetime.now(timezone.utc), started_only=True)
         log.info("feed poll: %d added, %d feed errors", report.added, len(report.feed_errors))
         if retry:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import time
 from email.utils import parseaddr
 from pathlib import Path
@@ -34,12 +34,27 @@ LLM_KEY_ENV = "BRIEFING_LLM_API_KEY"  # the model endpoint's key (briefing.llm.c
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+FULL_TEXT = ("teasers", "always", "never")
+
+
 @dataclass(frozen=True)
 class FeedSource:
     url: str
     name: str
     include: tuple[str, ...] = ()  # keep only entries matching one of these (phrases or /regex/)
     exclude: tuple[str, ...] = ()  # drop entries matching any of these (briefing.feedfilter)
+    origin: str = "config"  # "config", or the OPML file that listed it
+    folder: str = ""  # the OPML folder path ("News/Mining"), kept for export
+    full_text: str = ""  # "always" | "never" | "" = sources.full_text
+    username: str = ""  # HTTP basic auth; the password only from env ``password_env``
+    password_env: str = ""
+    headers_env: tuple[tuple[str, str], ...] = ()  # (header, env variable holding its value)
+    password: str = field(default="", repr=False)
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def auth(self) -> tuple[str, str] | None:
+        return (self.username, self.password) if self.username else None
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,13 @@ class SourcesSettings:
     max_file_bytes: int
     max_feed_bytes: int
     fetch_timeout: float
+    opml: tuple[Path, ...] = ()
+    full_text: str = "teasers"
+    teaser_words: int = 150
+    full_text_pages: int = 50
+    full_text_seconds: float = 60.0
+    host_delay: float = 1.0
+    allow_private_hosts: bool = False
 
 
 @dataclass(frozen=True)
@@ -245,7 +267,7 @@ def _rules(value: Any, base: Path) -> tuple[str, ...]:
     return rules
 
 
-_FEED_KEYS = ("url", "name", "include", "exclude")
+FEED_KEYS = ("url", "name", "include", "exclude", "full_text", "username", "password_env", "headers_env")
 
 
 def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
@@ -256,17 +278,68 @@ def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
         include: tuple[str, ...] = ()
         exclude: tuple[str, ...] = ()
         if isinstance(item, str):
-            url, name = _http_url(item, base), ""
+            url = _http_url(item, base)
+            feeds.append(FeedSource(url=url, name=urlsplit(url).netloc))
         elif isinstance(item, dict):
-            extra = set(item) - set(_FEED_KEYS)
-            if extra or "url" not in item:
-                raise ValueError(f"a feed table takes keys {', '.join(_FEED_KEYS)} (url required), got {sorted(item)}")
-            url, name = _http_url(item["url"], base), _str(item.get("name", ""), base)
-            include, exclude = _rules(item.get("include", []), base), _rules(item.get("exclude", []), base)
+            feeds.append(_feed_table(item, base))
         else:
             raise ValueError(f"a feed is a URL string or a table, got {type(item).__name__}")
-        feeds.append(FeedSource(url=url, name=name or urlsplit(url).netloc, include=include, exclude=exclude))
     return tuple(feeds)
+
+
+def _feed_table(item: dict[str, Any], base: Path) -> FeedSource:
+    extra = set(item) - set(FEED_KEYS)
+    if extra or "url" not in item:
+        raise ValueError(f"a feed table takes keys {', '.join(FEED_KEYS)} (url required), got {sorted(item)}")
+    url = _http_url(item["url"], base)
+    full_text = item.get("full_text")
+    if full_text is not None and not isinstance(full_text, bool):
+        raise ValueError(f"feed {url}: full_text is true or false, got {full_text!r}")
+    password_env = _env_name(item.get("password_env", ""), "password_env")
+    username = _str(item.get("username", ""), base)
+    if password_env and not username:
+        raise ValueError(f"feed {url}: password_env needs a username")
+    headers_env = item.get("headers_env", {})
+    if not isinstance(headers_env, dict) or not all(isinstance(v, str) for v in headers_env.values()):
+        raise ValueError(f"feed {url}: headers_env is a table of header = \"ENV_NAME\"")
+    return FeedSource(
+        url=url, name=_str(item.get("name", ""), base) or urlsplit(url).netloc,
+        include=_rules(item.get("include", []), base), exclude=_rules(item.get("exclude", []), base),
+        full_text="" if full_text is None else ("always" if full_text else "never"), username=username,
+        password_env=password_env,
+        headers_env=tuple((_header_name(k), _env_name(v, "headers_env")) for k, v in headers_env.items()),
+    )
+
+
+def _env_name(value: Any, key: str) -> str:
+    if not isinstance(value, str) or (value and not value.replace("_", "a").isalnum()):
+        raise ValueError(f"{key} names an environment variable (letters, digits, _), got {value!r}")
+    return value
+
+
+def _header_name(name: str) -> str:
+    if not name or not all(ch.isalnum() or ch in "-_" for ch in name):
+        raise ValueError(f"{name!r} is not an HTTP header name")
+    return name
+
+
+def _full_text(value: Any, base: Path) -> str:
+    text = _str(value, base)
+    if text not in FULL_TEXT:
+        raise ValueError(f"{text!r} is not one of {', '.join(FULL_TEXT)}")
+    return text
+
+
+def _seconds_or_zero(value: Any, base: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ValueError("expected a number of seconds from 0 to 3600")
+    return float(value)
+
+
+def _files(value: Any, base: Path) -> tuple[Path, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of file paths, got {type(value).__name__}")
+    return tuple(_path(item, base) for item in value)
 
 
 def _fraction(value: Any, base: Path) -> float:
@@ -401,7 +474,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("sources", "poll_minutes", 30, "how often watch/schedule poll the feeds", _int_between(1, 10_080), "poll_minutes = 30"),
     Setting("sources", "max_file_bytes", 5_000_000, "larger article files are quarantined", _int_between(1, 1 << 31), "max_file_bytes = 5000000"),
     Setting("sources", "max_feed_bytes", 10_000_000, "feed bodies are cut off at this size", _int_between(1, 1 << 31), "max_feed_bytes = 10000000"),
-    Setting("sources", "fetch_timeout", 20, "connect and read timeout for feeds, and the most one download may take, seconds", _seconds, "fetch_timeout = 20"),
+    Setting("sources", "fetch_timeout", 20, "the most one request (connect, headers and body) may take for a feed or a page, seconds", _seconds, "fetch_timeout = 20"),
+    Setting("sources", "opml", [], "OPML files read as more feeds (Feedly, Inoreader, Miniflux exports)", _files, 'opml = ["feeds.opml"]'),
+    Setting("sources", "full_text", "teasers", "fetch the article page of: teasers (text under teaser_words), always, never; a feed's full_text = true/false overrides", _full_text, 'full_text = "teasers"'),
+    Setting("sources", "teaser_words", 150, "an entry with fewer words than this is a teaser", _int_between(0, 100_000), "teaser_words = 150"),
+    Setting("sources", "full_text_pages", 50, "most article pages one pass fetches (the rest wait for the next)", _int_between(0, 100_000), "full_text_pages = 50"),
+    Setting("sources", "full_text_seconds", 60, "most seconds one pass spends fetching article pages", _seconds, "full_text_seconds = 60"),
+    Setting("sources", "host_delay", 1, "seconds between two requests to the same host (robots.txt Crawl-delay wins when longer)", _seconds_or_zero, "host_delay = 1"),
+    Setting("sources", "allow_private_hosts", False, "allow fetches (pages, redirect hops) to loopback, private and link-local addresses", _bool, "allow_private_hosts = false"),
     Setting("store", "path", "../var/briefing.db", "SQLite file", _path, 'path = "../var/briefing.db"'),
     Setting("store", "url", "", "database URL, sqlite:///FILE or postgresql://USER@HOST/DB; empty = store.path; password from env BRIEFING_STORE_PASSWORD or ${ENV} in the URL", _store_url, 'url = "postgresql://briefing@db.example.org/briefing"'),
     Setting("output", "dir", "../out", "web archive, feeds, email previews and outbox", _path, 'dir = "../out"'),
@@ -510,9 +590,11 @@ def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, 
     email = section("email")
     if email["recipients_file"] is not None:
         email["recipients"] = _merge_recipients(email["recipients"], email["recipients_file"], path)
+    sources = section("sources")
+    sources["feeds"] = _with_secrets(_with_opml(sources["feeds"], sources["opml"], path), path, env)
     return Settings(
         file=path,
-        sources=SourcesSettings(**section("sources")),
+        sources=SourcesSettings(**sources),
         store=StoreSettings(**section("store")),
         output=OutputSettings(**output),
         briefing=BriefingSettings(**section("briefing")),
@@ -530,6 +612,35 @@ def _llm(values: dict[str, Any], path: Path, env: Mapping[str, str]) -> LlmSetti
     if values["base_url"] and not values["model"].strip():
         raise ConfigError(path, "llm.model", "a model name is needed when llm.base_url is set", 'model = "llama3.1:8b"')
     return LlmSettings(**values, api_key=env.get(LLM_KEY_ENV, "").strip())
+
+
+def _with_opml(feeds: tuple[FeedSource, ...], files: tuple[Path, ...], config: Path) -> tuple[FeedSource, ...]:
+    """The configured feeds, then those of each OPML file not already listed (by URL)."""
+    from briefing.ingest.opml import OpmlError, read_opml
+
+    found = {feed.url: feed for feed in feeds}
+    for file in files:
+        try:
+            listed = read_opml(file)
+        except OpmlError as exc:
+            raise ConfigError(config, "sources.opml", str(exc), 'opml = ["feeds.opml"]') from None
+        for item in listed:
+            found.setdefault(item.url, FeedSource(url=item.url, name=item.name, origin=str(file), folder=item.folder))
+    return tuple(found.values())
+
+
+def _with_secrets(feeds: tuple[FeedSource, ...], config: Path, env: Mapping[str, str]) -> tuple[FeedSource, ...]:
+    """Each private feed's password and headers, read from the environment variables it names."""
+    def read(feed: FeedSource, name: str) -> str:
+        value = env.get(name, "")
+        if not value:
+            raise ConfigError(config, "sources.feeds", f"feed {feed.name} ({feed.url}) reads env {name}, which is "
+                              "not set; export it (secrets never live in the file)", f"export {name}=...")
+        return value
+
+    return tuple(replace(feed, password=read(feed, feed.password_env) if feed.password_env else "",
+                         headers=tuple((header, read(feed, var)) for header, var in feed.headers_env))
+                 for feed in feeds)
 
 
 def _merge_recipients(listed: tuple[str, ...], file: Path, config: Path) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -214,3 +214,13 @@ def read_exemplars(folders: Sequence[Path]) -> list[Text]:
             except QuarantineError as exc:
                 log.warning("topic.exemplars: %s skipped: %s", exc.origin, exc.reason)
     return found
+
+
+def full_text_keeper(topic: TopicSettings | Topic) -> Callable[[Text], bool]:
+    """Which teaser entries earn a full-text fetch: those the topic keeps (scored on the
+    teaser itself), so an off-topic teaser in a general feed costs no request. Without a
+    topic, every entry (``briefing.ingest.fulltext``'s default)."""
+    if not topic.enabled:
+        return lambda document: True
+    compiled = topic if isinstance(topic, Topic) else load_topic(topic)
+    return lambda document: compiled.score(document).on_topic

@@ -78,6 +78,12 @@ llm_cache = Table(
     Column("completion_tokens", Integer, nullable=False, server_default="0"),
     Column("created_at", Text, nullable=False),
 )
+pages = Table(  # revision 0005: article pages fetched for teaser entries (briefing.ingest.fulltext)
+    "pages", metadata, Column("url", Text, primary_key=True),
+    *(_text(name) for name in ("source", "origin", "article_id", "document", "teaser_hash", "status", "reason",
+                               "text", "queued_at", "updated_at")),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+)
 
 
 def insert_ignoring(connection: Connection, table: Table) -> Insert:

@@ -18,6 +18,7 @@ from briefing.db.database import retry_conflicts
 from briefing.ingest.articles import TITLE_MAX_CHARS, article_id, derive_title, to_article
 from briefing.ingest.feeds import Fetcher, HttpFetcher
 from briefing.ingest.folders import ingest_folders
+from briefing.ingest.fulltext import Keep, PageFetcher, keep_everything
 from briefing.ingest.poll import ingest_feeds
 from briefing.ingest.record import Progress, combine
 from briefing.models import IngestReport
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 
 
 def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool = True,
-            fetcher: Fetcher | None = None, progress: Progress | None = None) -> IngestReport:
+            fetcher: Fetcher | None = None, progress: Progress | None = None,
+            pages: PageFetcher | None = None, keep: Keep = keep_everything) -> IngestReport:
     """Folders, then feeds (unless ``fetch_feeds`` is false: the dry run opens no connection)."""
     report = retry_conflicts(lambda: ingest_folders(settings, store, clock, progress=progress), "folders")
     if not settings.sources.feeds:
@@ -42,7 +44,8 @@ def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool
         return report
     active = fetcher or make_fetcher(settings)
     try:
-        feeds = retry_conflicts(lambda: ingest_feeds(settings, store, clock, active, progress=progress), "feeds")
+        feeds = retry_conflicts(lambda: ingest_feeds(settings, store, clock, active, progress=progress,
+                                                                pages=pages, keep=keep), "feeds")
         return combine(report, feeds)
     finally:
         if fetcher is None:
@@ -51,4 +54,5 @@ def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool
 
 def make_fetcher(settings: Settings) -> HttpFetcher:
     """The production fetcher with the settings' timeout and byte cap."""
-    return HttpFetcher(timeout=settings.sources.fetch_timeout, max_bytes=settings.sources.max_feed_bytes)
+    return HttpFetcher(timeout=settings.sources.fetch_timeout, max_bytes=settings.sources.max_feed_bytes,
+                       allow_private=settings.sources.allow_private_hosts)

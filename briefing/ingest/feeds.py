@@ -28,7 +28,7 @@ import io
 import logging
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
@@ -42,14 +42,24 @@ import httpx
 from briefing import USER_AGENT
 from briefing.errors import QuarantineError, SourceError
 from briefing.ingest.articles import article_id
+from briefing.ingest.fetch import (
+    DEADLINE_PASSED,
+    MAX_REDIRECTS,
+    PrivateAddressRefused,
+    Resolver,
+    SafeClient,
+    is_public,
+    system_resolver,
+)
+from briefing.ingest.jsonfeed import looks_like_json, parse_json_feed
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
 from briefing.render.safety import clean_html
 
 log = logging.getLogger(__name__)
 CHANNEL_TITLE_MAX_CHARS = 80
-MAX_REDIRECTS = 5
-ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
+          "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5")
 _PERMANENT = (301, 308)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _MAX_ID_CHARS = 2_000  # GUIDs and links longer than this are cut (they are keys, not content)
@@ -76,17 +86,29 @@ class Fetcher(Protocol):
 
 
 class HttpFetcher:
-    """The production fetcher: httpx with timeouts, a redirect limit and a byte cap."""
+    """The production fetcher: the safe client (``fetch``) with a redirect limit and a byte cap.
+
+    ``trust_origin``: the URL asked for may be on a private address (a feed's
+    configured URL); its redirects may not leave that host and port for
+    another private one. ``content_types``: when given, a 200 of another type
+    is refused before its body is read (article pages: HTML only).
+    """
 
     def __init__(self, *, timeout: float, max_bytes: int, user_agent: str = USER_AGENT,
-                 max_redirects: int = MAX_REDIRECTS, transport: httpx.BaseTransport | None = None) -> None:
+                 max_redirects: int = MAX_REDIRECTS, transport: httpx.BaseTransport | None = None,
+                 allow_private: bool = False, resolver: Resolver = system_resolver, accept: str = ACCEPT,
+                 trust_origin: bool = True, content_types: tuple[str, ...] = (),
+                 public: Callable[[str], bool] = is_public) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
-        self.client = httpx.Client(
-            timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
-            headers={"User-Agent": user_agent, "Accept": ACCEPT}, transport=transport,
-        )
+        self.trust_origin = trust_origin
+        self.content_types = content_types
+        self.what = "page" if content_types else "feed"
+        self.safe = SafeClient(timeout=timeout, allow_private=allow_private, resolver=resolver,
+                               user_agent=user_agent, accept=accept, max_redirects=max_redirects, transport=transport,
+                               public=public)
+        self.client = self.safe.client
 
     def __enter__(self) -> Self:
         return self
@@ -95,39 +117,59 @@ class HttpFetcher:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        self.safe.close()
 
-    def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
-        headers = {"If-None-Match": etag} if etag else {}
+    def fetch(self, url: str, *, etag: str = "", last_modified: str = "",
+              auth: tuple[str, str] | None = None, headers: Mapping[str, str] | None = None) -> FetchResult:
+        sent = dict(headers or {})
+        if etag:
+            sent["If-None-Match"] = etag
         if last_modified:
-            headers["If-Modified-Since"] = last_modified
-        deadline = time.monotonic() + self.timeout
+            sent["If-Modified-Since"] = last_modified
         try:
-            with self.client.stream("GET", url, headers=headers) as response:
+            self.safe.start(url, trust_origin=self.trust_origin)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise SourceError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
+        deadline = self.safe.policy.deadline or time.monotonic() + self.timeout
+        try:
+            with self.client.stream("GET", url, headers=sent, auth=auth) as response:
                 moved = str(response.url) if response.history and all(
                     hop.status_code in _PERMANENT for hop in response.history) else ""
                 answer = FetchResult(response.status_code, str(response.url), moved,
                                      {k.lower(): v for k, v in response.headers.items()}, reason=response.reason_phrase)
                 if response.status_code != 200:
                     return answer
+                self._check_type(answer, url)
                 return FetchResult(answer.status, answer.url, answer.moved_to, answer.headers,
                                    self._read_body(response, url, deadline), answer.reason)
+        except PrivateAddressRefused as exc:
+            raise SourceError(url, str(exc)) from None
         except httpx.TimeoutException as exc:
+            if DEADLINE_PASSED in str(exc):
+                raise SourceError(url, f"the request took longer than {self.timeout:g} s in all; abandoned") from None
             raise SourceError(url, f"timed out after {self.timeout:g} s ({type(exc).__name__})") from None
         except httpx.TooManyRedirects:
             raise SourceError(url, f"more than {self.max_redirects} redirects") from None
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise SourceError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
 
+    def _check_type(self, answer: FetchResult, url: str) -> None:
+        if not self.content_types:
+            return
+        kind = answer.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if kind not in self.content_types:
+            raise SourceError(url, f"not an HTML page (Content-Type {kind or 'missing'}); not read")
+
     def _read_body(self, response: httpx.Response, url: str, deadline: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise SourceError(url, f"the feed is {declared} bytes, over sources.max_feed_bytes ({self.max_bytes}); not read")
+            raise SourceError(url, f"the {self.what} is {declared} bytes, over sources.max_feed_bytes ({self.max_bytes}); "
+                                   "not read")
         chunks, size = [], 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self.max_bytes:
-                raise SourceError(url, f"the feed passed sources.max_feed_bytes ({self.max_bytes} bytes); "
+                raise SourceError(url, f"the {self.what} passed sources.max_feed_bytes ({self.max_bytes} bytes); "
                                        "cut off there and not parsed")
             if time.monotonic() > deadline:
                 raise SourceError(url, f"the download took longer than {self.timeout:g} s; abandoned")
@@ -136,8 +178,10 @@ class HttpFetcher:
 
 
 def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -> list[Document]:
-    """The documents of a fetched feed: one per entry with a title, a link or text."""
-    refuse_unsafe_entities(body, url)
+    """The documents of a fetched feed (RSS, Atom or JSON Feed): one per entry with a title, a link or text."""
+    if looks_like_json(body, headers.get("content-type", "")):
+        return parse_json_feed(body, source, url)
+    refuse_unsafe_entities(body, url, _charset(headers))
     try:
         parsed = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url))
     except Exception as exc:  # noqa: BLE001 - feedparser's loose parser meets arbitrary bytes
@@ -170,6 +214,11 @@ def reader_name(source: str, url: str, channel_title: object) -> str:
     return title if default and title else source
 
 
+def _charset(headers: Mapping[str, str]) -> str:
+    match = re.search(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", headers.get("content-type", ""))
+    return match.group(1) if match else ""
+
+
 def _parser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
     """What feedparser needs: the charset, and the URL that answered for relative links."""
     kept = {k: v for k, v in headers.items() if k in ("content-type", "content-language")}
@@ -184,17 +233,23 @@ _CHARACTER_REFERENCE = re.compile(r"&#(?:\d{1,7}|x[0-9a-fA-F]{1,6});")
 _MAX_ENTITY_CHARS = 64
 
 
-def refuse_unsafe_entities(body: bytes, url: str) -> None:
-    """Raise ``SourceError`` if the DTD declares external, nested or long entities."""
-    prolog = _prolog(body)
-    if "<!ENTITY" not in prolog.upper():
-        return
-    declarations = list(_ENTITY_DECLARATION.finditer(prolog))
-    unsafe = len(declarations) != prolog.upper().count("<!ENTITY") or any(
-        _unsafe_entity(match) for match in declarations)
-    if unsafe:
-        raise SourceError(url, "the feed declares external, nested or oversized XML entities (an XML bomb or an "
-                               "attempt to read local files); refused")
+def refuse_unsafe_entities(body: bytes, url: str, charset: str = "") -> None:
+    """Raise ``SourceError`` if the DTD declares external, nested or long entities, in any encoding.
+
+    The prolog is decoded first, in every encoding a parser could read it in
+    (a byte-order mark, the UTF-16/UTF-32 null pattern of ``<?``, the XML
+    declaration's encoding, the HTTP charset, Latin-1), and each reading is
+    inspected: a bomb in UTF-32 or UTF-16BE is refused like one in UTF-8.
+    """
+    for prolog in _prologs(body, charset):
+        if "<!ENTITY" not in prolog.upper():
+            continue
+        declarations = list(_ENTITY_DECLARATION.finditer(prolog))
+        unsafe = len(declarations) != prolog.upper().count("<!ENTITY") or any(
+            _unsafe_entity(match) for match in declarations)
+        if unsafe:
+            raise SourceError(url, "the feed declares external, nested or oversized XML entities (an XML bomb or an "
+                                   "attempt to read local files); refused")
 
 
 def _unsafe_entity(match: re.Match[str]) -> bool:
@@ -204,23 +259,38 @@ def _unsafe_entity(match: re.Match[str]) -> bool:
     return len(value) > _MAX_ENTITY_CHARS or ("&" in value and not _CHARACTER_REFERENCE.fullmatch(value))
 
 
-def _prolog(body: bytes) -> str:
-    """The document's text before its first element (where a DTD lives), in any UTF."""
+# XML 1.0 appendix F: the encoding a document's first bytes announce.
+_SIGNATURES = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"), (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+    (b"\x00<\x00?", "utf-16-be"), (b"<\x00?\x00", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8"),
+    (b"\x4c\x6f\xa7\x94", "cp500"),
+)
+_DECLARED = re.compile(r"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def _prologs(body: bytes, charset: str = "") -> list[str]:
+    """The text before the first element (where a DTD lives), decoded every way a parser might."""
     head = body[:1_000_000]
-    if b"\x00" in head[:4] or head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        for encoding in ("utf-16", "utf-32"):
-            try:
-                text = head.decode(encoding, errors="ignore")
-            except UnicodeError:
-                continue
-            if "<" in text:
-                break
-        else:
-            text = ""
-    else:
-        text = head.decode("latin-1")
-    first = re.search(r"<[A-Za-z_]", text)
-    return text[: first.start()] if first else text
+    encodings = [encoding for signature, encoding in _SIGNATURES if head.startswith(signature)][:1]
+    for encoding in [*encodings, "latin-1"]:
+        declared = _DECLARED.match(_decode(head[:400], encoding))
+        if declared:
+            encodings.append(declared.group(1))
+    encodings += [charset, "latin-1"] if charset else ["latin-1"]
+    prologs = []
+    for encoding in dict.fromkeys(e.lower() for e in encodings if e):
+        text = _decode(head, encoding)
+        first = re.search(r"<[A-Za-z_]", text)
+        prologs.append(text[: first.start()] if first else text)
+    return prologs
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    try:
+        return data.decode(encoding, errors="ignore").lstrip("\ufeff")
+    except LookupError:
+        return ""
 
 
 def entry_document(entry: Mapping[str, Any], source: str, feed_url: str) -> Document | None:

@@ -132,6 +132,8 @@ class Tally:
     duplicates: int = 0
     feeds_fetched: int = 0
     feeds_not_modified: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
     quarantined: list[Quarantined] = field(default_factory=list)
     feed_errors: list[Quarantined] = field(default_factory=list)
 
@@ -149,6 +151,7 @@ class Tally:
         return IngestReport(
             added=self.added, updated=self.updated, unchanged=self.unchanged, duplicates=self.duplicates,
             feeds_fetched=self.feeds_fetched, feeds_not_modified=self.feeds_not_modified,
+            pages_fetched=self.pages_fetched, pages_failed=self.pages_failed,
             quarantined=tuple(self.quarantined), feed_errors=tuple(self.feed_errors),
         )
 

@@ -33,6 +33,7 @@ from briefing.clock import Clock
 from briefing.ingest import make_fetcher
 from briefing.ingest.feeds import Fetcher
 from briefing.ingest.folders import ingest_folders
+from briefing.ingest.fulltext import Keep, keep_everything
 from briefing.ingest.poll import ingest_feeds
 from briefing.models import IngestReport
 from briefing.settings import Settings
@@ -85,15 +86,18 @@ def _started(observer: BaseObserver, folders: list[Path], wake: threading.Event)
 
 def watch(settings: Settings, store: Store, clock: Clock, stop: threading.Event, *,
           fetcher: Fetcher | None = None, polling: bool = False,
-          on_pass: Callable[[str, IngestReport], None] | None = None) -> None:
-    """Run until ``stop`` is set: folder passes on change, feed passes on the timer."""
+          on_pass: Callable[[str, IngestReport], None] | None = None, keep: Keep = keep_everything) -> None:
+    """Run until ``stop`` is set: folder passes on change, feed passes on the timer.
+
+    ``keep`` says which teaser entries earn a full-text fetch (``briefing.topic.full_text_keeper``).
+    """
     wake = threading.Event()
     observer = start_observer(settings.sources.folders, wake, polling=polling)
     active = fetcher if fetcher is not None or not settings.sources.feeds else make_fetcher(settings)
     log.info("watching %s; feeds polled every %d min", ", ".join(map(str, settings.sources.folders)) or "no folder",
              settings.sources.poll_minutes)
     try:
-        _loop(settings, store, clock, stop, wake, active, on_pass or (lambda kind, report: None))
+        _loop(settings, store, clock, stop, wake, active, on_pass or (lambda kind, report: None), keep)
     finally:
         observer.stop()
         observer.join(timeout=5)
@@ -102,7 +106,7 @@ def watch(settings: Settings, store: Store, clock: Clock, stop: threading.Event,
 
 
 def _loop(settings: Settings, store: Store, clock: Clock, stop: threading.Event, wake: threading.Event,
-          fetcher: Fetcher | None, on_pass: Callable[[str, IngestReport], None]) -> None:
+          fetcher: Fetcher | None, on_pass: Callable[[str, IngestReport], None], keep: Keep) -> None:
     next_rescan = next_poll = time.monotonic()
     while not stop.is_set():
         now = time.monotonic()
@@ -111,7 +115,7 @@ def _loop(settings: Settings, store: Store, clock: Clock, stop: threading.Event,
             _pass("folders", on_pass, lambda: ingest_folders(settings, store, clock))
             next_rescan = time.monotonic() + RESCAN_SECONDS
         if fetcher is not None and now >= next_poll:
-            _pass("feeds", on_pass, lambda: ingest_feeds(settings, store, clock, fetcher))
+            _pass("feeds", on_pass, lambda: ingest_feeds(settings, store, clock, fetcher, keep=keep))
             next_poll = time.monotonic() + settings.sources.poll_minutes * 60
         due = min(next_rescan, next_poll if fetcher is not None else next_rescan)
         if _wait(stop, wake, due - time.monotonic()):

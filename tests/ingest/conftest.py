@@ -9,6 +9,7 @@ endless body, and can read back every request it got.
 from __future__ import annotations
 
 import socket
+from contextlib import contextmanager
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,9 +42,10 @@ class FeedServer:
     release: threading.Event = field(default_factory=threading.Event)  # ends stalls at teardown
     sent: dict[str, int] = field(default_factory=dict)  # body bytes written per path
     port: int = 0
+    host: str = "127.0.0.1"
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def hits(self, path: str) -> list[Seen]:
         return [seen for seen in self.requests if seen.path == path]
@@ -95,6 +97,21 @@ class FeedServer:
         self.routes[path] = route
         return self.url(path)
 
+    def trickle_headers(self, path: str, every: float = 0.2) -> str:
+        """A status line, then header bytes one at a time, never ending the headers."""
+        def route(handler: Handler) -> None:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+            handler.wfile.flush()
+            while not self.release.wait(every):
+                handler.wfile.write(b"a")
+                handler.wfile.flush()
+
+        self.routes[path] = route
+        return self.url(path)
+
+    def redirect(self, path: str, to: str, code: int = 302) -> str:
+        return self.status(path, code, {"Location": to})
+
     def endless(self, path: str, *, declare_length: int | None = None) -> str:
         def route(handler: Handler) -> None:
             handler.send_response(200)
@@ -141,19 +158,35 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def feed_server() -> Iterator[FeedServer]:
-    feeds = FeedServer()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+@contextmanager
+def serving(host: str = "127.0.0.1") -> Iterator[FeedServer]:
+    """A ``FeedServer`` on an ephemeral loopback port, for as long as the block runs."""
+    feeds = FeedServer(host=host)
+    server = ThreadingHTTPServer((host, 0), Handler)
     server.daemon_threads = True
     server.feeds = feeds  # type: ignore[attr-defined]
     feeds.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
-    yield feeds
-    feeds.release.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield feeds
+    finally:
+        feeds.release.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    with serving() as feeds:
+        yield feeds
+
+
+@pytest.fixture
+def other_server() -> Iterator[FeedServer]:
+    """A second server on another loopback port (an "internal" service)."""
+    with serving() as feeds:
+        yield feeds
 
 
 def closed_port() -> int:

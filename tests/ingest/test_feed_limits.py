@@ -62,7 +62,8 @@ def test_a_trickling_server_is_abandoned_too(
     started = time.monotonic()
     report = collect(settings, store, clock)
     assert time.monotonic() - started < TIMEOUT + 1
-    assert "took longer than 1 s" in report.feed_errors[0].reason
+    reason = report.feed_errors[0].reason
+    assert "took longer than 1 s" in reason or "timed out after 1 s" in reason  # whichever read the deadline cut
     store.close()
 
 
