@@ -178,7 +178,7 @@ def send(obj: Context, dry_run: bool, address: str | None) -> None:
 
     from briefing import pipeline
     from briefing.deliver.ledger import stop_on_signals
-    from briefing.settings import check_address
+    from briefing.addresses import check_address
 
     if address is not None:
         if dry_run:
@@ -319,12 +319,12 @@ def _subscriber_store(settings: Settings) -> Store:
     return Store.open_settings(settings.store)
 
 
-def _addresses(addresses: tuple[str, ...]) -> list[str]:
+def _addresses(addresses: tuple[str, ...], *, stored: bool = False) -> list[str]:
     """Every address normalised, or a usage error naming the first bad one (nothing is changed)."""
     from briefing.subscribers import normalise
 
     try:
-        return [normalise(address) for address in addresses]
+        return [normalise(address, stored=stored) for address in addresses]
     except BriefingError as exc:
         raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
 
@@ -387,7 +387,7 @@ def subscribers_remove(obj: Context, addresses: tuple[str, ...], bounced: bool) 
 
     status = "bounced" if bounced else "unsubscribed"
     with _subscriber_store(obj.settings) as store:
-        for address in _addresses(addresses):
+        for address in _addresses(addresses, stored=True):
             changed = library.unsubscribe(store, address, SystemClock().now(), status=status, source="cli")
             click.echo(f"{address}: {status}" if changed else f"{address}: already suppressed")
 

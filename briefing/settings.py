@@ -21,9 +21,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
 from briefing import resources
+from briefing.addresses import check_address
 from briefing.errors import ConfigError
 
 CONFIG_ENV = "BRIEFING_CONFIG"
@@ -232,14 +231,6 @@ def _clock_time(value: Any, base: Path) -> time:
         return time(hour, minute)
     except ValueError:
         raise ValueError(f"{text!r} is not a time of day as HH:MM") from None
-
-
-def check_address(address: str) -> str:
-    """Return the normalised address, or raise ValueError saying what is wrong."""
-    try:
-        return validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"{address!r} is not a valid email address ({exc})") from None
 
 
 def _sender(value: Any, base: Path) -> str:
