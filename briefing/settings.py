@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -29,6 +30,8 @@ CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 SECRET_ENV = "BRIEFING_SECRET_KEY"  # signs the confirm and unsubscribe links (briefing.tokens)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_SECONDS = 86_400  # a timeout or delay longer than a day is a typo, and inf never ends
 
 
 @dataclass(frozen=True)
@@ -149,9 +152,20 @@ def _int_between(low: int, high: int) -> Parser:
 
 
 def _seconds(value: Any, base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError("expected a positive number of seconds")
+    # nan compares false with everything and inf never times out: both would pass "> 0"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
+        raise ValueError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}")
     return float(value)
+
+
+def _header_text(value: Any, base: Path) -> str:
+    """Text that ends up in a mail header: one line, no control characters (no header injection)."""
+    text = _str(value, base)
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character {bad!r}; a value that goes into a mail header "
+                         "must be one line of text")
+    return text
 
 
 def _bool(value: Any, base: Path) -> bool:
@@ -175,7 +189,9 @@ def _folders(value: Any, base: Path) -> tuple[Path, ...]:
 
 
 def _http_url(value: Any, base: Path) -> str:
-    url = _str(value, base).strip()
+    url = _header_text(value, base).strip()  # urlsplit silently drops CR, LF and tab: refuse them first
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"{url!r} contains a space; write it percent-encoded (%20)")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{url!r} is not an absolute http(s) URL")
@@ -218,8 +234,9 @@ def _timezone(value: Any, base: Path) -> ZoneInfo:
 
 
 def _day(value: Any, base: Path) -> str:
-    day = _str(value, base).strip().lower()[:3]
-    if day not in DAYS:
+    text = _str(value, base).strip().lower()
+    day = next((d for d, name in zip(DAYS, DAY_NAMES) if text in (d, name)), "")
+    if not day:
         raise ValueError(f"{value!r} is not a weekday; use one of {', '.join(DAYS)}")
     return day
 
@@ -234,7 +251,7 @@ def _clock_time(value: Any, base: Path) -> time:
 
 
 def _sender(value: Any, base: Path) -> str:
-    text = _str(value, base)
+    text = _header_text(value, base)
     name, address = parseaddr(text)
     check_address(address)
     return text
@@ -247,7 +264,7 @@ def _addresses(value: Any, base: Path) -> tuple[str, ...]:
 
 
 def _mailto(value: Any, base: Path) -> str:
-    text = _str(value, base)
+    text = _header_text(value, base)
     return check_address(text) if text else ""
 
 
@@ -306,7 +323,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("output", "templates", "", "folder of jinja2 templates; empty = the bundled templates/", _optional_path, 'templates = "../templates"'),
     Setting("output", "keep_editions", 20, "editions kept in feed.xml and atom.xml", _int_between(1, 1000), "keep_editions = 20"),
     Setting("output", "max_email_bytes", 95_000, "past this HTML size low-weight stories shrink to title + link", _int_between(10_000, 10_000_000), "max_email_bytes = 95000"),
-    Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _str, 'title = "Rare Earth Briefing"'),
+    Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _header_text, 'title = "Rare Earth Briefing"'),
     Setting("briefing", "timezone", "UTC", "IANA timezone; editions are ISO weeks in this zone", _timezone, 'timezone = "Europe/Berlin"'),
     Setting("briefing", "send_empty", False, "send an edition that has no new articles", _bool, "send_empty = false"),
     Setting("briefing", "max_stories", 40, "most stories in one edition", _int_between(1, 500), "max_stories = 40"),
@@ -318,7 +335,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("email", "recipients_file", "", "file of addresses, one a line, # comments", _optional_path, 'recipients_file = "subscribers.txt"'),
     Setting("email", "unsubscribe_url", "", "https URL for List-Unsubscribe; empty = <site_url>unsubscribe", _optional_http_url, 'unsubscribe_url = "https://briefing.example.org/unsubscribe"'),
     Setting("email", "unsubscribe_mailto", "", "address for a mailto List-Unsubscribe; empty = none", _mailto, 'unsubscribe_mailto = "unsubscribe@example.org"'),
-    Setting("smtp", "host", "localhost", "mail server", _str, 'host = "smtp.example.org"'),
+    Setting("smtp", "host", "localhost", "mail server", _host, 'host = "smtp.example.org"'),
     Setting("smtp", "port", 25, "mail server port", _int_between(1, 65535), "port = 587"),
     Setting("smtp", "security", "none", "none | starttls | ssl", _security, 'security = "starttls"'),
     Setting("smtp", "username", "", "login name; the password comes only from env BRIEFING_SMTP_PASSWORD", _str, 'username = "briefing"'),
