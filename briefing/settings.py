@@ -363,6 +363,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     path = (path or default_config_path()).expanduser().resolve()
     raw = _read_toml(path)
     values = _validate(raw, path)
+    _check_output_dir(values, path)
     return _assemble(values, path, env)
 
 
@@ -397,6 +398,31 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[tuple[str, str], Any]:
         except ValueError as exc:
             raise ConfigError(path, f"{setting.section}.{setting.key}", str(exc), setting.example) from None
     return values
+
+
+# Folders an output.dir may never be: `briefing serve` publishes it and every build writes into it.
+SYSTEM_FOLDERS = frozenset(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64",
+                                              "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp",
+                                              "/usr", "/var"))
+
+
+def _check_output_dir(values: dict[tuple[str, str], Any], path: Path) -> None:
+    """Refuse an ``output.dir`` that would publish the store or the settings, or write into a system folder."""
+    out: Path = values[("output", "dir")]
+    url: str = values[("store", "url")]
+    store: Path | None = values[("store", "path")]
+    if url:  # a PostgreSQL store has no file here; a sqlite:/// URL names its own
+        store = Path(urlsplit(url).path).resolve() if url.startswith("sqlite:///") else None
+    problem = ""
+    if out in SYSTEM_FOLDERS or out == Path.home().resolve():
+        problem = f"{out} is a system folder; briefing writes its pages there and `briefing serve` publishes it"
+    elif store is not None and store.is_relative_to(out):
+        problem = (f"{out} holds the store {store} (subscribers included), and `briefing serve` publishes "
+                   "output.dir: use a folder of its own")
+    elif path.is_relative_to(out):
+        problem = f"{out} holds the settings file, and `briefing serve` publishes output.dir: use a folder of its own"
+    if problem:
+        raise ConfigError(path, "output.dir", problem, 'dir = "../out"')
 
 
 def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, str]) -> Settings:
