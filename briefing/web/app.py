@@ -49,7 +49,7 @@ from starlette.routing import Route
 from briefing import resources, subscribers
 from briefing.clock import Clock, SystemClock
 from briefing.deliver.mailer import SmtpMailer
-from briefing.errors import SubscriberError, TokenError
+from briefing.errors import StoreError, SubscriberError, TokenError
 from briefing.render.environment import render
 from briefing.settings import Settings
 from briefing.store import Store
@@ -82,7 +82,7 @@ def make_app(settings: Settings, clock: Clock | None = None, mailer: MailerFacto
         Route("/unsubscribe", web.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe", web.unsubscribe, methods=["POST"]),
         Route("/{path:path}", archive, methods=["GET"]),
-    ], max_body_size=MAX_BODY)
+    ], max_body_size=MAX_BODY, exception_handlers={StoreError: web.store_problem})
     app.state.archive_root = settings.output.dir.resolve()
     app.state.site_url = settings.output.site_url  # redirects go there, never to the request's Host
     return app
@@ -192,6 +192,12 @@ class Web:
                 return action(store, *args)
 
         return await run_in_threadpool(run)
+
+    async def store_problem(self, request: Request, error: Exception) -> Response:
+        """The store cannot be used (gone, damaged, written by a newer briefing): one log line, a 503 page."""
+        log.error("%s %s: %s", request.method, request.url.path, error)
+        return self.message(503, "Please try again later", [
+            "The service cannot reach its records just now; nothing was changed."], headers={"Retry-After": "300"})
 
     def token_problem(self, error: TokenError, kind: str) -> Response:
         if error.reason == "expired":

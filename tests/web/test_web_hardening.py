@@ -109,3 +109,14 @@ def test_an_output_dir_that_would_publish_the_store_or_a_system_folder_is_refuse
     run = subprocess.run([sys.executable, "-m", "briefing", "--config", str(config), "serve", "--port", "0"],
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "[output.dir]" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_store_that_turns_unusable_while_serving_answers_503_not_500(site: Site) -> None:
+    from briefing.store import Store
+
+    with Store.open(site.settings.store.path) as store:
+        store.database.run("UPDATE alembic_version SET version_num = '9999'")
+    with site.client() as client:
+        answer = client.post("/subscribe", data={"email": "late@example.org"})
+    assert answer.status_code == 503 and "Please try again later" in answer.text
+    assert answer.headers["retry-after"] == "300" and "frame-ancestors 'none'" in answer.headers["content-security-policy"]
