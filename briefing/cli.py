@@ -479,3 +479,10 @@ def main() -> None:
     except BriefingError as exc:
         click.echo(f"briefing: error: {exc}", err=True)
         sys.exit(EXIT_ERROR)
+    except Exception as exc:  # anything else is a bug: one line here, the traceback at debug level (-vv)
+        logging.getLogger("briefing").debug("unexpected error", exc_info=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"briefing: unexpected error (a bug in briefing): {type(exc).__name__}"
+                   f"{': ' + first if first else ''}; run the command again with -vv for the traceback "
+                   "and report it", err=True)
+        sys.exit(EXIT_ERROR)
