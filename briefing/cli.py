@@ -177,8 +177,8 @@ def send(obj: Context, dry_run: bool, address: str | None) -> None:
     import threading
 
     from briefing import pipeline
-    from briefing.deliver.ledger import stop_on_signals
     from briefing.addresses import check_address
+    from briefing.deliver.ledger import stop_on_signals
 
     if address is not None:
         if dry_run:

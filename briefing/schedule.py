@@ -55,8 +55,8 @@ from briefing import pipeline
 from briefing.clock import SystemClock, edition_for
 from briefing.db.engine import is_postgresql, store_url
 from briefing.db.leader import scheduler_lock
-from briefing.deliver.lock import database_file
 from briefing.deliver.ledger import stop_on_signals
+from briefing.deliver.lock import database_file
 from briefing.errors import BriefingError
 from briefing.ingest import collect
 from briefing.settings import DAYS, Settings, load_settings

@@ -37,8 +37,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple, TextIO
 
-from briefing.errors import SubscriberError
 from briefing.addresses import check_address
+from briefing.errors import SubscriberError
 from briefing.settings import Settings
 from briefing.store import Store, Subscriber
 

@@ -142,10 +142,10 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
     try:
         message = mailing.address(recipient, now())
     except UNBUILDABLE as exc:  # one address the email package cannot write must not stop the others
-        error = unbuildable(recipient, exc)
-        log.error("%s: %s", mailing.edition, error)
-        record("failed", str(error))
-        return Delivery(recipient, mid, "failed", str(error)), error
+        refused = unbuildable(recipient, exc)
+        log.error("%s: %s", mailing.edition, refused)
+        record("failed", str(refused))
+        return Delivery(recipient, mid, "failed", str(refused)), refused
     mid = message["Message-ID"]
     error = hand_over(mailer, message, recipient, mailing.settings, stop, record)
     if error is None:

@@ -116,8 +116,7 @@ class Web:
     async def subscribe(self, request: Request) -> Response:
         if not same_origin(request, self.origin):
             return self.message(403, "Please sign up on our own page", [
-                f"This sign-up came from a page on another site. Please use the form at "
-                f"{self.settings.output.site_url}subscribe."])
+                f"This sign-up came from a page on another site. Please use the form at {self.settings.output.site_url}subscribe."])
         wait = self.limiter.check(request.client.host if request.client else "")
         if wait:
             return self.message(429, "Too many sign-ups", [
