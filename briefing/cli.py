@@ -225,8 +225,8 @@ def send(obj: Context, dry_run: bool, address: str | None, no_llm: bool) -> None
     import threading
 
     from briefing import pipeline
+    from briefing.addresses import check_address
     from briefing.deliver.ledger import stop_on_signals
-    from briefing.settings import check_address
 
     if address is not None:
         if dry_run:
@@ -435,12 +435,12 @@ def _subscriber_store(settings: Settings) -> Store:
     return Store.open_settings(settings.store)
 
 
-def _addresses(addresses: tuple[str, ...]) -> list[str]:
+def _addresses(addresses: tuple[str, ...], *, stored: bool = False) -> list[str]:
     """Every address normalised, or a usage error naming the first bad one (nothing is changed)."""
     from briefing.subscribers import normalise
 
     try:
-        return [normalise(address) for address in addresses]
+        return [normalise(address, stored=stored) for address in addresses]
     except BriefingError as exc:
         raise click.BadParameter(str(exc), param_hint="ADDRESS") from None
 
@@ -503,7 +503,7 @@ def subscribers_remove(obj: Context, addresses: tuple[str, ...], bounced: bool) 
 
     status = "bounced" if bounced else "unsubscribed"
     with _subscriber_store(obj.settings) as store:
-        for address in _addresses(addresses):
+        for address in _addresses(addresses, stored=True):
             changed = library.unsubscribe(store, address, SystemClock().now(), status=status, source="cli")
             click.echo(f"{address}: {status}" if changed else f"{address}: already suppressed")
 
@@ -692,4 +692,11 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except BriefingError as exc:
         click.echo(f"briefing: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    except Exception as exc:  # anything else is a bug: one line here, the traceback at debug level (-vv)
+        logging.getLogger("briefing").debug("unexpected error", exc_info=True)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        click.echo(f"briefing: unexpected error (a bug in briefing): {type(exc).__name__}"
+                   f"{': ' + first if first else ''}; run the command again with -vv for the traceback "
+                   "and report it", err=True)
         sys.exit(EXIT_ERROR)

@@ -29,7 +29,7 @@ from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
 from briefing.db.engine import shares_senders
 from briefing.deliver import ledger
-from briefing.deliver.lock import hold, lock_path
+from briefing.deliver.lock import hold, lock_for
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
 from briefing.llm.writer import ModelWriter, make_writer
@@ -151,7 +151,7 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
     """Build the current edition and mail it to every recipient who has not had it."""
     clock = clock or SystemClock()
     sender = nullcontext() if dry_run or shares_senders(settings.store) else hold(
-        lock_path(settings.store.path, "send"), "another `briefing send`")
+        lock_for(settings.store, "send"), "another `briefing send`")
     with sender, _open_store(settings, snapshot=dry_run) as store:
         result = build(settings, store, clock, fetch_feeds=not dry_run)
         key = result.briefing.edition.key

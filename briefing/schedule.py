@@ -56,6 +56,7 @@ from briefing.clock import SystemClock, edition_for
 from briefing.db.engine import is_postgresql, store_url
 from briefing.db.leader import scheduler_lock
 from briefing.deliver.ledger import stop_on_signals
+from briefing.deliver.lock import database_file
 from briefing.errors import BriefingError
 from briefing.ingest import collect
 from briefing.topic import full_text_keeper
@@ -156,7 +157,7 @@ def make_scheduler(settings: Settings) -> Scheduler:
     if is_postgresql(url):  # the jobs live in the shared database, where a standby finds them
         jobstore = SQLAlchemyJobStore(url=url)
     else:
-        path = jobs_path(settings.store.path)
+        path = jobs_path(database_file(settings.store))  # beside the database opened, however it is named
         path.parent.mkdir(parents=True, exist_ok=True)
         jobstore = SQLAlchemyJobStore(url=f"sqlite:///{path}")
     return Scheduler(

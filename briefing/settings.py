@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
@@ -21,9 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from email_validator import EmailNotValidError, validate_email
-
 from briefing import resources
+from briefing.addresses import check_address
 from briefing.errors import ConfigError
 from briefing.phrases import compile_rule
 
@@ -32,6 +32,8 @@ PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 SECRET_ENV = "BRIEFING_SECRET_KEY"  # signs the confirm and unsubscribe links (briefing.tokens)
 LLM_KEY_ENV = "BRIEFING_LLM_API_KEY"  # the model endpoint's key (briefing.llm.client), never from a file
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_SECONDS = 86_400  # a timeout or delay longer than a day is a typo, and inf never ends
 
 
 FULL_TEXT = ("teasers", "always", "never")
@@ -215,9 +217,20 @@ def _int_between(low: int, high: int) -> Parser:
 
 
 def _seconds(value: Any, base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise ValueError("expected a positive number of seconds")
+    # nan compares false with everything and inf never times out: both would pass "> 0"
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
+        raise ValueError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}")
     return float(value)
+
+
+def _header_text(value: Any, base: Path) -> str:
+    """Text that ends up in a mail header: one line, no control characters (no header injection)."""
+    text = _str(value, base)
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character {bad!r}; a value that goes into a mail header "
+                         "must be one line of text")
+    return text
 
 
 def _bool(value: Any, base: Path) -> bool:
@@ -241,7 +254,9 @@ def _folders(value: Any, base: Path) -> tuple[Path, ...]:
 
 
 def _http_url(value: Any, base: Path) -> str:
-    url = _str(value, base).strip()
+    url = _header_text(value, base).strip()  # urlsplit silently drops CR, LF and tab: refuse them first
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"{url!r} contains a space; write it percent-encoded (%20)")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"{url!r} is not an absolute http(s) URL")
@@ -371,8 +386,9 @@ def _timezone(value: Any, base: Path) -> ZoneInfo:
 
 
 def _day(value: Any, base: Path) -> str:
-    day = _str(value, base).strip().lower()[:3]
-    if day not in DAYS:
+    text = _str(value, base).strip().lower()
+    day = next((d for d, name in zip(DAYS, DAY_NAMES) if text in (d, name)), "")
+    if not day:
         raise ValueError(f"{value!r} is not a weekday; use one of {', '.join(DAYS)}")
     return day
 
@@ -386,16 +402,8 @@ def _clock_time(value: Any, base: Path) -> time:
         raise ValueError(f"{text!r} is not a time of day as HH:MM") from None
 
 
-def check_address(address: str) -> str:
-    """Return the normalised address, or raise ValueError saying what is wrong."""
-    try:
-        return validate_email(address, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(f"{address!r} is not a valid email address ({exc})") from None
-
-
 def _sender(value: Any, base: Path) -> str:
-    text = _str(value, base)
+    text = _header_text(value, base)
     name, address = parseaddr(text)
     check_address(address)
     return text
@@ -408,7 +416,7 @@ def _addresses(value: Any, base: Path) -> tuple[str, ...]:
 
 
 def _mailto(value: Any, base: Path) -> str:
-    text = _str(value, base)
+    text = _header_text(value, base)
     return check_address(text) if text else ""
 
 
@@ -489,7 +497,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("output", "templates", "", "folder of jinja2 templates; empty = the bundled templates/", _optional_path, 'templates = "../templates"'),
     Setting("output", "keep_editions", 20, "editions kept in feed.xml and atom.xml", _int_between(1, 1000), "keep_editions = 20"),
     Setting("output", "max_email_bytes", 95_000, "past this HTML size low-weight stories shrink to title + link", _int_between(10_000, 10_000_000), "max_email_bytes = 95000"),
-    Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _str, 'title = "Rare Earth Briefing"'),
+    Setting("briefing", "title", "Rare Earth Briefing", "name of the briefing (email subject, feed title)", _header_text, 'title = "Rare Earth Briefing"'),
     Setting("briefing", "timezone", "UTC", "IANA timezone; editions are ISO weeks in this zone", _timezone, 'timezone = "Europe/Berlin"'),
     Setting("briefing", "send_empty", False, "send an edition that has no new articles", _bool, "send_empty = false"),
     Setting("briefing", "max_stories", 8, "most stories told in full; further on-topic stories are listed under \"Also this week\"", _int_between(1, 500), "max_stories = 8"),
@@ -505,7 +513,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("email", "recipients_file", "", "file of addresses, one a line, # comments", _optional_path, 'recipients_file = "subscribers.txt"'),
     Setting("email", "unsubscribe_url", "", "https URL for List-Unsubscribe; empty = <site_url>unsubscribe", _optional_http_url, 'unsubscribe_url = "https://briefing.example.org/unsubscribe"'),
     Setting("email", "unsubscribe_mailto", "", "address for a mailto List-Unsubscribe; empty = none", _mailto, 'unsubscribe_mailto = "unsubscribe@example.org"'),
-    Setting("smtp", "host", "localhost", "mail server", _str, 'host = "smtp.example.org"'),
+    Setting("smtp", "host", "localhost", "mail server", _host, 'host = "smtp.example.org"'),
     Setting("smtp", "port", 25, "mail server port", _int_between(1, 65535), "port = 587"),
     Setting("smtp", "security", "none", "none | starttls | ssl", _security, 'security = "starttls"'),
     Setting("smtp", "username", "", "login name; the password comes only from env BRIEFING_SMTP_PASSWORD", _str, 'username = "briefing"'),
@@ -545,6 +553,7 @@ def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None
     path = (path or default_config_path()).expanduser().resolve()
     raw = _read_toml(path)
     values = _validate(raw, path)
+    _check_output_dir(values, path)
     return _assemble(values, path, env)
 
 
@@ -579,6 +588,31 @@ def _validate(raw: dict[str, Any], path: Path) -> dict[tuple[str, str], Any]:
         except ValueError as exc:
             raise ConfigError(path, f"{setting.section}.{setting.key}", str(exc), setting.example) from None
     return values
+
+
+# Folders an output.dir may never be: `briefing serve` publishes it and every build writes into it.
+SYSTEM_FOLDERS = frozenset(Path(p) for p in ("/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64",
+                                              "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp",
+                                              "/usr", "/var"))
+
+
+def _check_output_dir(values: dict[tuple[str, str], Any], path: Path) -> None:
+    """Refuse an ``output.dir`` that would publish the store or the settings, or write into a system folder."""
+    out: Path = values[("output", "dir")]
+    url: str = values[("store", "url")]
+    store: Path | None = values[("store", "path")]
+    if url:  # a PostgreSQL store has no file here; a sqlite:/// URL names its own
+        store = Path(urlsplit(url).path).resolve() if url.startswith("sqlite:///") else None
+    problem = ""
+    if out in SYSTEM_FOLDERS or out == Path.home().resolve():
+        problem = f"{out} is a system folder; briefing writes its pages there and `briefing serve` publishes it"
+    elif store is not None and store.is_relative_to(out):
+        problem = (f"{out} holds the store {store} (subscribers included), and `briefing serve` publishes "
+                   "output.dir: use a folder of its own")
+    elif path.is_relative_to(out):
+        problem = f"{out} holds the settings file, and `briefing serve` publishes output.dir: use a folder of its own"
+    if problem:
+        raise ConfigError(path, "output.dir", problem, 'dir = "../out"')
 
 
 def _assemble(values: dict[tuple[str, str], Any], path: Path, env: Mapping[str, str]) -> Settings:

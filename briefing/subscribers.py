@@ -37,8 +37,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal, NamedTuple, TextIO
 
+from briefing.addresses import check_address
 from briefing.errors import SubscriberError
-from briefing.settings import Settings, check_address
+from briefing.settings import Settings
 from briefing.store import Store, Subscriber
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,14 @@ Added = Literal["added", "activated", "unchanged", "suppressed"]
 Confirmed = Literal["confirmed", "already-active", "used"]
 
 
-def normalise(address: str) -> str:
-    """The address as stored and mailed (email-validator's form), or ``SubscriberError``."""
+def normalise(address: str, *, stored: bool = False) -> str:
+    """The address as stored and mailed (email-validator's form), or ``SubscriberError``.
+
+    ``stored=True`` also takes a non-ASCII mailbox, as an older briefing may
+    have stored one: so that it can be removed.
+    """
     try:
-        return check_address(address.strip())
+        return check_address(address.strip(), smtputf8=stored)
     except ValueError as exc:
         raise SubscriberError(str(exc)) from None
 

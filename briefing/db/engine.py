@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool, StaticPool
 
@@ -80,7 +80,46 @@ def make_engine(url: URL) -> Engine:
     engine = create_engine(url, **options)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_setup)
+    event.listen(engine, "handle_error", _damaged_or_full)
     return engine
+
+
+# What the database says when its file is damaged or its disk is full (SQLite's
+# messages; PostgreSQL's SQLSTATEs), and what the person running briefing can do.
+_DAMAGED = ("database disk image is malformed", "file is not a database", "disk i/o error")
+_FULL = ("database or disk is full",)
+_PG_DAMAGED, _PG_FULL = ("XX001", "XX002"), ("53100",)
+
+
+def _damaged_or_full(context: ExceptionContext) -> None:
+    """Turn a damaged database or a full disk into one ``StoreError`` that says what to do.
+
+    Every statement and connection of every engine passes through here
+    (SQLAlchemy's ``handle_error``), so no command can end in a traceback for
+    these; other database errors go on as they were (deadlock retries need them).
+    """
+    original = context.original_exception
+    text = str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
+    state = getattr(original, "sqlstate", "") or ""
+    where = _where(context)
+    if state in _PG_DAMAGED or any(sign in text.lower() for sign in _DAMAGED):
+        rescue = f", or rescue what is left with `sqlite3 {where} .recover`" if sqlite_file(_url(context)) else ""
+        raise StoreError(f"{where}: the store is damaged ({text}); nothing more was written. "
+                         f"Restore it from a backup{rescue}, then run the command again") from None
+    if state in _PG_FULL or any(sign in text.lower() for sign in _FULL):
+        raise StoreError(f"{where}: the disk is full ({text}); what this step was writing was not stored and "
+                         "the store is intact. Free some space, then run the command again") from None
+
+
+def _url(context: ExceptionContext) -> URL:
+    return context.engine.url if context.engine is not None else URL.create("postgresql")
+
+
+def _where(context: ExceptionContext) -> str:
+    if context.engine is None:
+        return "the store"
+    file = sqlite_file(context.engine.url)
+    return str(file) if file is not None else display(context.engine.url)
 
 
 def connect(url: URL, doing: str) -> tuple[Engine, Connection]:

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.db.engine import connect, display, is_postgresql, store_url
-from briefing.deliver.lock import hold, lock_path
+from briefing.deliver.lock import hold, lock_for
 from briefing.errors import StoreError
 from briefing.settings import Settings
 
@@ -66,7 +66,7 @@ def scheduler_lock(settings: Settings, stop: threading.Event, *, standby: bool) 
 
 def _file(settings: Settings) -> Callable[[ExitStack], Alive]:
     def take(stack: ExitStack) -> Alive:
-        stack.enter_context(hold(lock_path(settings.store.path, "schedule"), WHAT))
+        stack.enter_context(hold(lock_for(settings.store, "schedule"), WHAT))
         return lambda: True
 
     return take

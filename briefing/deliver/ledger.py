@@ -36,12 +36,14 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import smtplib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import make_msgid
 from types import FrameType
@@ -132,12 +134,19 @@ def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], da
 
 def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
                  now: Callable[[], datetime], stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
-    message = mailing.address(recipient, now())
-    mid = message["Message-ID"]
+    mid = mailing.message_id(recipient)
 
     def record(status: str, error: str) -> None:
         store.record_delivery(mailing.edition, recipient, mid, status, error, now())
 
+    try:
+        message = mailing.address(recipient, now())
+    except UNBUILDABLE as exc:  # one address the email package cannot write must not stop the others
+        refused = unbuildable(recipient, exc)
+        log.error("%s: %s", mailing.edition, refused)
+        record("failed", str(refused))
+        return Delivery(recipient, mid, "failed", str(refused)), refused
+    mid = message["Message-ID"]
     error = hand_over(mailer, message, recipient, mailing.settings, stop, record)
     if error is None:
         record("sent", "")
@@ -156,12 +165,29 @@ def hand_over(mailer: Mailer, message: EmailMessage, recipient: str, settings: S
             return None
         except DeliveryError as exc:
             error = exc
+        except smtplib.SMTPNotSupportedError as exc:  # an address needing SMTPUTF8, a server without it
+            error = DeliveryError(f"{recipient}: the mail server cannot take this address ({exc}); "
+                                  "fix or remove the address", temporary=False)
+        except UNBUILDABLE as exc:
+            error = unbuildable(recipient, exc)
         log.warning("%s: attempt %d failed: %s (%s)", recipient, attempt + 1, error, _status(error))
         record(_status(error), str(error))
         delay = settings.smtp.retry_delay * 2 ** attempt
         if not error.temporary or attempt >= settings.smtp.retries or stop.wait(delay):
             return error
         attempt += 1
+
+
+# What the email package raises for a message it cannot write (``NonASCIILocalPartDefect``
+# and other header defects are ValueErrors; encoders raise UnicodeError).
+UNBUILDABLE = (MessageError, ValueError, UnicodeError)
+
+
+def unbuildable(recipient: str, exc: Exception) -> DeliveryError:
+    """A permanent failure for ``recipient``: their message cannot be written at all."""
+    return DeliveryError(f"{recipient}: no message can be written to this address "
+                         f"({type(exc).__name__}: {exc}); fix or remove the address "
+                         "(`briefing subscribers remove`)", temporary=False)
 
 
 def _status(error: DeliveryError) -> str:

@@ -1,5 +1,8 @@
 """Exclusive locks on files beside the store: one sender and one scheduler at a time.
 
+The lock is beside the database file actually opened (``database_file``),
+however the settings name it.
+
 Two processes sending the same edition at once would both see a recipient as
 not yet served and both mail them, so the ledger's exactly-once needs a single
 writer. ``fcntl.flock`` is held by the open file, released by the kernel when
@@ -14,13 +17,36 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from briefing.db.engine import sqlite_file, store_url
 from briefing.errors import StoreError
+
+if TYPE_CHECKING:
+    from briefing.settings import StoreSettings
 
 
 def lock_path(store: Path, role: str) -> Path:
     """``var/briefing.db`` -> ``var/briefing.<role>.lock``."""
     return store.with_name(f"{store.stem}.{role}.lock")
+
+
+def database_file(store: StoreSettings) -> Path:
+    """The SQLite file the settings actually open, symlinks resolved.
+
+    ``store.url = "sqlite:///.../var/b.db"`` and ``store.path = "var/b.db"`` (or
+    a path through a symlinked folder) are one database: its locks must be one
+    lock, so they are named after this file, never after ``store.path`` as
+    written. (PostgreSQL has no file: its scheduler lock is an advisory lock on
+    the server, ``briefing.db.leader``; its senders share by row claims.)
+    """
+    file = sqlite_file(store_url(store.url, store.path))
+    return (file or store.path).resolve()
+
+
+def lock_for(store: StoreSettings, role: str) -> Path:
+    """The lock file of ``role`` ("send", "schedule") for the database ``store`` opens."""
+    return lock_path(database_file(store), role)
 
 
 @contextmanager

@@ -39,6 +39,7 @@ class FileState:
     size: int
     mtime_ns: int
     source: str
+    refusal: str = ""  # why the file may not be read (a link out of the folder ...), else ""
 
 
 def ingest_folders(settings: Settings, store: Store, clock: Clock, *, progress: Progress | None = None) -> IngestReport:
@@ -80,41 +81,66 @@ def _changed_files(settings: Settings, store: Store, clock: Clock, tally: Tally)
             log.warning("folder %s does not exist; check sources.folders in %s", folder, settings.file)
             store.source_failed(source, "folder does not exist", clock.now())
             continue
-        for path, size, mtime_ns in sorted(scan(folder)):
+        for path, size, mtime_ns, refusal in sorted(entries(folder)):
             if known.get(path) == (size, mtime_ns):
                 tally.unchanged += 1
             else:
-                yield FileState(path, size, mtime_ns, source)
+                yield FileState(path, size, mtime_ns, source, refusal)
 
 
 def scan(folder: Path) -> Iterator[tuple[str, int, int]]:
-    """(path, size, mtime_ns) of every article file under ``folder``; hidden names skipped.
+    """(path, size, mtime_ns) of every article file under ``folder`` that may be read."""
+    for path, size, mtime_ns, refusal in entries(folder):
+        if not refusal:
+            yield path, size, mtime_ns
 
-    Symlinked folders are followed, each real folder once (no cycles).
+
+def entries(folder: Path) -> Iterator[tuple[str, int, int, str]]:
+    """(path, size, mtime_ns, refusal) of every article file under ``folder``; hidden names skipped.
+
+    Only regular files inside the folder are read. A symlink is fine while it
+    points inside the folder (a symlinked sub-folder is visited once: no
+    cycles); one that points outside it (``/etc/passwd``), is broken, or is not
+    a regular file (a FIFO, a device) comes with a ``refusal``, and its own
+    (lstat) size and mtime, so it is quarantined once and reported, not read.
     """
-    pending, seen = [str(folder)], {os.path.realpath(folder)}
+    root = os.path.realpath(folder)
+    pending, seen = [str(folder)], {root}
     while pending:
         try:
-            entries = list(os.scandir(pending.pop()))
+            listed = list(os.scandir(pending.pop()))
         except OSError as exc:
             log.warning("cannot list %s: %s", exc.filename, exc.strerror)
             continue
-        for entry in entries:
+        for entry in listed:
             if entry.name.startswith("."):
                 continue
             try:
-                if entry.is_dir():
-                    if not entry.is_symlink() or _first_visit(entry.path, seen):
-                        pending.append(entry.path)
-                elif not entry.is_file():
-                    continue
-                elif os.path.splitext(entry.name)[1].lower() in SUFFIXES:
-                    stat = entry.stat()
-                    yield entry.path, stat.st_size, stat.st_mtime_ns
-                else:
-                    log.debug("ignoring %s: not an article file type (%s)", entry.path, ", ".join(sorted(SUFFIXES)))
+                yield from _entry(entry, root, seen, pending)
             except OSError as exc:  # vanished or unreadable between listing and stat
                 log.debug("skipping %s: %s", entry.path, exc.strerror)
+
+
+def _entry(entry: os.DirEntry[str], root: str, seen: set[str], pending: list[str]) -> Iterator[tuple[str, int, int, str]]:
+    article = os.path.splitext(entry.name)[1].lower() in SUFFIXES
+    refusal = ""
+    if entry.is_symlink():
+        real = os.path.realpath(entry.path)
+        if not os.path.exists(real):
+            refusal = f"a broken symbolic link (to {os.readlink(entry.path)})"
+        elif os.path.commonpath([root, real]) != root:
+            refusal = f"a symbolic link to {real}, outside the folder: not read (link to files inside it instead)"
+    if not refusal and entry.is_dir():
+        if not entry.is_symlink() or _first_visit(entry.path, seen):
+            pending.append(entry.path)
+        return
+    if not article and not (refusal and entry.is_dir()):  # a linked-out folder is reported too
+        log.debug("ignoring %s: not an article file type (%s)", entry.path, ", ".join(sorted(SUFFIXES)))
+        return
+    if not refusal and not entry.is_file():
+        refusal = "not a regular file (a FIFO, socket or device): not read"
+    stat = entry.stat(follow_symlinks=not refusal)
+    yield entry.path, stat.st_size, stat.st_mtime_ns, refusal
 
 
 def _first_visit(path: str, seen: set[str]) -> bool:
@@ -128,6 +154,8 @@ def _first_visit(path: str, seen: set[str]) -> bool:
 def _ingest_file(settings: Settings, store: Store, clock: Clock, state: FileState, tally: Tally) -> None:
     """Read one file into the store, or quarantine it; the caller holds the transaction."""
     try:
+        if state.refusal:
+            raise QuarantineError(state.path, state.refusal)
         documents = read_documents(Path(state.path), state.source, settings.sources.max_file_bytes)
     except QuarantineError as exc:
         log.warning("quarantined %s: %s", exc.origin, exc.reason)

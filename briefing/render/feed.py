@@ -3,7 +3,8 @@
 One item per edition, newest first. The guid is the edition's URL as it was
 first published (stored with the edition), so it never changes; it is a
 permalink only while it still is the edition's address under the configured
-``output.site_url``. ``content:encoded`` (Atom: ``content type="html"``)
+``output.site_url``. The RSS ``<description>`` is HTML-escaped text (readers
+render it as HTML); Atom's ``<summary type="text">`` is the text. ``content:encoded`` (Atom: ``content type="html"``)
 carries the edition's web HTML, passed through ``clean_html``. Every date
 comes from the editions themselves, ``lastBuildDate``/``updated`` being the
 newest edition's generation time: the same editions give the same bytes.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from html import escape
 
 from feedgen.feed import FeedGenerator
 
@@ -56,8 +58,13 @@ def _add_entry(generator: FeedGenerator, site_url: str, briefing: Briefing, html
     entry.link(href=address)
     entry.published(_seconds(briefing.generated))
     entry.updated(_seconds(briefing.generated))
-    entry.description(_summary(briefing), isSummary=True)
-    entry.content(clean_html(html), type="html")
+    summary = _summary(briefing)
+    # RSS readers take <description> as HTML: text from feeds (a story title may be
+    # "<img src=x onerror=...>") is escaped for HTML first, then by feedgen for XML.
+    # Atom says what its <summary> is: type="text", the plain text itself.
+    entry.description(escape(summary, quote=False))
+    entry.summary(summary, type="text")
+    entry.content(clean_html(html), type="html")  # after description(): it replaces what that set for Atom
 
 
 def _summary(briefing: Briefing) -> str:

@@ -23,8 +23,11 @@ tested in ``tests/web``):
 
 No cookies, no login, no sessions. Pages are jinja2 templates under
 ``templates/web/`` with autoescape on; answers carry a strict
-Content-Security-Policy and ``Referrer-Policy: no-referrer`` (a token in the
-address bar must not leak to another site).
+Content-Security-Policy (``frame-ancestors 'none'``), ``X-Content-Type-Options:
+nosniff`` and ``Referrer-Policy: same-origin`` (a token in the address bar
+must not leak to another site). ``POST /subscribe`` is refused (403) when the
+browser says it came from another site's page (``same_origin``); redirects are
+built from ``output.site_url``, never from the request's ``Host``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import logging
 from collections.abc import Callable
 from math import ceil
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
@@ -45,7 +49,7 @@ from starlette.routing import Route
 from briefing import resources, subscribers
 from briefing.clock import Clock, SystemClock
 from briefing.deliver.mailer import SmtpMailer
-from briefing.errors import SubscriberError, TokenError
+from briefing.errors import StoreError, SubscriberError, TokenError
 from briefing.render.environment import render
 from briefing.settings import Settings
 from briefing.store import Store
@@ -61,7 +65,8 @@ PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                "frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",  # no token leaks to another site; our own form posts keep their Origin
     "Cache-Control": "no-store",
 }
 T = TypeVar("T")
@@ -77,8 +82,9 @@ def make_app(settings: Settings, clock: Clock | None = None, mailer: MailerFacto
         Route("/unsubscribe", web.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe", web.unsubscribe, methods=["POST"]),
         Route("/{path:path}", archive, methods=["GET"]),
-    ], max_body_size=MAX_BODY)
+    ], max_body_size=MAX_BODY, exception_handlers={StoreError: web.store_problem})
     app.state.archive_root = settings.output.dir.resolve()
+    app.state.site_url = settings.output.site_url  # redirects go there, never to the request's Host
     return app
 
 
@@ -100,6 +106,7 @@ class Web:
         self.env = web_environment(settings)
         self.limiter = RateLimiter(settings.web.rate_limit, 3600.0)
         self.title = settings.briefing.title
+        self.origin = origin_of(settings.output.site_url)
 
     # --- sign-up -----------------------------------------------------------
 
@@ -107,6 +114,9 @@ class Web:
         return self.page("subscribe.html", 200, heading=f"Subscribe to {self.title}", problem="", address="")
 
     async def subscribe(self, request: Request) -> Response:
+        if not same_origin(request, self.origin):
+            return self.message(403, "Please sign up on our own page", [
+                f"This sign-up came from a page on another site. Please use the form at {self.settings.output.site_url}subscribe."])
         wait = self.limiter.check(request.client.host if request.client else "")
         if wait:
             return self.message(429, "Too many sign-ups", [
@@ -182,6 +192,12 @@ class Web:
 
         return await run_in_threadpool(run)
 
+    async def store_problem(self, request: Request, error: Exception) -> Response:
+        """The store cannot be used (gone, damaged, written by a newer briefing): one log line, a 503 page."""
+        log.error("%s %s: %s", request.method, request.url.path, error)
+        return self.message(503, "Please try again later", [
+            "The service cannot reach its records just now; nothing was changed."], headers={"Retry-After": "300"})
+
     def token_problem(self, error: TokenError, kind: str) -> Response:
         if error.reason == "expired":
             return self.message(410, "This link has expired", [
@@ -201,6 +217,27 @@ class Web:
         html = render(self.env, template, title=self.title, **context)
         return HTMLResponse(html, status_code=status, headers={**PAGE_HEADERS, **(headers or {})}, background=background)
 
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``, as a browser writes it in an ``Origin`` header."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def same_origin(request: Request, origin: str) -> bool:
+    """Whether a form post may have come from our own page (cross-site request forgery check).
+
+    Browsers send ``Origin`` with every form POST (our pages' ``Referrer-Policy:
+    same-origin`` keeps it a real origin, not "null"); a post another site's
+    page makes a visitor's browser send names that site, or "null", and is
+    refused. Without ``Origin`` the ``Referer`` decides; a client sending
+    neither is not a browser, so there is no visitor to forge a request for.
+    """
+    sent = request.headers.get("origin")
+    if sent is not None:
+        return sent.strip().lower() == origin
+    referer = request.headers.get("referer")
+    return referer is None or origin_of(referer) == origin
 
 def _reason(error: SubscriberError) -> str:
     """email-validator's explanation, without our repr of the input around it."""

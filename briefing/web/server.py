@@ -18,6 +18,7 @@ import uvicorn
 
 from briefing.clock import Clock
 from briefing.settings import Settings
+from briefing.store import Store
 from briefing.web.app import make_app
 from briefing.web.confirmation import MailerFactory
 
@@ -32,6 +33,8 @@ class WebServer:
     def __init__(self, settings: Settings, port: int | None = None, *, clock: Clock | None = None,
                  mailer: MailerFactory | None = None) -> None:
         app = make_app(settings, clock, mailer)  # first: no secret, no socket
+        with Store.open_settings(settings.store):  # as every command: migrate, or refuse a newer store (exit 1)
+            pass
         if not settings.output.dir.is_dir():
             log.warning("%s does not exist yet: archive pages answer 404 until `briefing build`", settings.output.dir)
         host = settings.web.host

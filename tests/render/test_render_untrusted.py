@@ -50,7 +50,9 @@ def hostile_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def html_documents(out: Path) -> list[tuple[str, lxml_html.HtmlElement]]:
     pages = [(str(p), lxml_html.document_fromstring(p.read_bytes())) for p in sorted(out.rglob("*.html"))]
+    # RSS readers render <description> as HTML too (issue 13, item 7): it is HTML, not text.
     for feed, path in (("feed.xml", "channel/item/{http://purl.org/rss/1.0/modules/content/}encoded"),
+                       ("feed.xml", "channel/item/description"),
                        ("atom.xml", "{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}content")):
         for node in etree.parse(str(out / feed)).getroot().findall(path):
             pages.append((feed, lxml_html.document_fromstring(node.text)))
@@ -66,6 +68,17 @@ def test_the_hostile_articles_made_it_into_the_edition(hostile_out: Path) -> Non
 
 def test_no_output_carries_a_script_a_handler_or_a_foreign_scheme(hostile_out: Path) -> None:
     assert_inert(hostile_out)
+
+
+def test_a_story_title_in_the_rss_description_is_text_to_a_reader(hostile_out: Path) -> None:
+    """A title "<script>..." reaches readers as those characters, never as an element."""
+    (description,) = [node.text for node in etree.parse(str(hostile_out / "feed.xml")).getroot()
+                      .findall("channel/item/description")]
+    shown = lxml_html.fragment_fromstring(description, create_parent="div")
+    assert not shown.xpath(".//script|.//b") and "<script>alert('title')</script>" in shown.text_content()
+    atom = "{http://www.w3.org/2005/Atom}"
+    (summary,) = etree.parse(str(hostile_out / "atom.xml")).getroot().findall(f"{atom}entry/{atom}summary")
+    assert summary.get("type") == "text" and "<script>alert('title')</script>" in (summary.text or "")
 
 
 def assert_inert(out: Path) -> None:
