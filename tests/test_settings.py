@@ -132,7 +132,7 @@ def test_the_model_writer_is_off_by_default_and_its_key_comes_only_from_the_envi
         ({"base_url": "ollama:11434"}, "llm.base_url", "not an absolute http(s) URL"),
         ({"base_url": "https://user:sk-1@api.example.org/v1", "model": "m"}, "llm.base_url", "BRIEFING_LLM_API_KEY"),
         ({"temperature": 3}, "llm.temperature", "from 0 to 2"),
-        ({"timeout": 0}, "llm.timeout", "positive number of seconds"),
+        ({"timeout": 0}, "llm.timeout", "seconds above 0"),
         ({"token_budget": 0}, "llm.token_budget", "out of range"),
         ({"retries": 11}, "llm.retries", "out of range"),
     ],
