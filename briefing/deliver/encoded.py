@@ -187,7 +187,7 @@ def _encode_body(body: str, marker: str) -> _Body:
 
 def _qp(line: str) -> str:
     """One line quoted-printable as ``set_content`` does it (the policy's line length), soft breaks CRLF."""
-    encoded = quoprimime.body_encode(line.encode("utf-8").decode("latin-1"), _POLICY.max_line_length)
+    encoded = quoprimime.body_encode(line.encode("utf-8").decode("latin-1"), _POLICY.max_line_length or 76)
     return str(encoded).replace("\n", "\r\n")
 
 
