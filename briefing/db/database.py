@@ -35,9 +35,11 @@ from sqlalchemy.exc import DBAPIError
 
 from briefing.db import migrate
 from briefing.db.engine import connect, display, make_engine
-from briefing.db.schema import insert_ignoring
+from briefing.db.schema import dialect_insert, insert_ignoring
 
 log = logging.getLogger(__name__)
+# Bound values per statement: SQLite allows 32,766, PostgreSQL's protocol 65,535.
+MAX_PARAMETERS = 10_000
 
 
 class Database:
@@ -85,6 +87,22 @@ class Database:
         key = next(iter(table.primary_key.columns))
         statement = insert_ignoring(self.connection, table).returning(key)  # rowcount: -1 on psycopg
         return len(self.connection.execute(statement, [dict(row) for row in rows]).all())
+
+    def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]], *, update: Sequence[str] = ()) -> None:
+        """One multi-row ``INSERT`` per ``MAX_PARAMETERS`` values (not one statement a row, as
+        psycopg's ``executemany`` sends); with ``update`` (the conflict columns) an upsert that
+        overwrites every other column with the new row's."""
+        if not rows:
+            return
+        width = len(rows[0])
+        size = max(1, MAX_PARAMETERS // width)
+        for start in range(0, len(rows), size):
+            statement = dialect_insert(self.connection, table).values([dict(row) for row in rows[start : start + size]])
+            if update:
+                statement = statement.on_conflict_do_update(
+                    index_elements=list(update),
+                    set_={name: statement.excluded[name] for name in rows[0] if name not in update})
+            self.connection.execute(statement)
 
     def _driver(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgresql else sql

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from briefing.clock import Clock
 from briefing.errors import QuarantineError, SourceError
 from briefing.ingest.feeds import Fetcher, FetchResult, parse_feed
-from briefing.ingest.record import Progress, Tally, record
+from briefing.ingest.record import Progress, Tally, record_all
 from briefing.models import IngestReport, Quarantined
 from briefing.settings import FeedSource, Settings
 from briefing.store import SourceState, Store
@@ -87,8 +87,8 @@ def _take_answer(store: Store, clock: Clock, state: SourceState, answer: FetchRe
         raise SourceError(state.url, f"HTTP {answer.status} {answer.reason}".strip())
     documents = parse_feed(answer.body, answer.headers, state.name, answer.url)
     with store.transaction():
-        for document in documents:
-            tally.count(record(store, document, clock.now()))
+        for recorded in record_all(store, documents, clock.now):
+            tally.count(recorded)
         store.release(state.url)
         store.source_ok(state.name, clock.now(), etag=answer.headers.get("etag", ""),
                         last_modified=answer.headers.get("last-modified", ""), url=answer.moved_to)
