@@ -319,7 +319,7 @@ class Store:
 
     def add_articles(self, rows: Sequence[dict[str, Any]]) -> int:
         """``add_article`` for many rows (``article_row``): how many were new."""
-        return self.database.insert_ignoring(schema.articles, rows)
+        return self.database.insert_rows(schema.articles, rows, ignore=True)
 
     def drop_bands(self, article_ids: Sequence[str]) -> None:
         for chunk in _chunks(sorted(set(article_ids)), _CHUNK):

@@ -35,7 +35,7 @@ from sqlalchemy.exc import DBAPIError
 
 from briefing.db import migrate
 from briefing.db.engine import connect, display, make_engine
-from briefing.db.schema import dialect_insert, insert_ignoring
+from briefing.db.schema import insert_ignoring
 
 log = logging.getLogger(__name__)
 # Bound values per statement: SQLite allows 32,766, PostgreSQL's protocol 65,535.
@@ -88,21 +88,35 @@ class Database:
         statement = insert_ignoring(self.connection, table).returning(key)  # rowcount: -1 on psycopg
         return len(self.connection.execute(statement, [dict(row) for row in rows]).all())
 
-    def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]], *, update: Sequence[str] = ()) -> None:
-        """One multi-row ``INSERT`` per ``MAX_PARAMETERS`` values (not one statement a row, as
-        psycopg's ``executemany`` sends); with ``update`` (the conflict columns) an upsert that
-        overwrites every other column with the new row's."""
+    def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]], *, update: Sequence[str] = (),
+                    ignore: bool = False) -> int:
+        """Multi-row ``INSERT``s (one per ``MAX_PARAMETERS`` values, not one a row as psycopg's
+        ``executemany`` sends); how many rows were written.
+
+        ``update`` (the conflict columns): an upsert overwriting every other column with the
+        new row's; ``ignore``: rows that conflict are skipped (counted by ``RETURNING``). The
+        SQL is plain text (``?`` marks, both engines' ``ON CONFLICT``): compiling a Core
+        ``insert().values([...])`` of thousands of values costs more than running it.
+        """
         if not rows:
-            return
-        width = len(rows[0])
-        size = max(1, MAX_PARAMETERS // width)
+            return 0
+        columns = list(rows[0])
+        size = max(1, MAX_PARAMETERS // len(columns))
+        one = "(" + ",".join("?" * len(columns)) + ")"
+        key = next(iter(table.primary_key.columns)).name if table.primary_key.columns else columns[0]
+        tail = ""
+        if update:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update)
+            tail = f" ON CONFLICT ({', '.join(update)}) DO UPDATE SET {sets}"
+        elif ignore:
+            tail = f" ON CONFLICT DO NOTHING RETURNING {key}"
+        written = 0
         for start in range(0, len(rows), size):
-            statement = dialect_insert(self.connection, table).values([dict(row) for row in rows[start : start + size]])
-            if update:
-                statement = statement.on_conflict_do_update(
-                    index_elements=list(update),
-                    set_={name: statement.excluded[name] for name in rows[0] if name not in update})
-            self.connection.execute(statement)
+            chunk = rows[start : start + size]
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {','.join([one] * len(chunk))}{tail}"
+            result = self.connection.exec_driver_sql(self._driver(sql), tuple(row[c] for row in chunk for c in columns))
+            written += len(result.all()) if ignore and not update else len(chunk)
+        return written
 
     def _driver(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgresql else sql

@@ -78,13 +78,3 @@ def insert_ignoring(connection: Connection, table: Table) -> Insert:
         return postgresql.insert(table).on_conflict_do_nothing()
     return sqlite.insert(table).on_conflict_do_nothing()
 
-
-def dialect_insert(connection: Connection, table: Table) -> Any:
-    """The dialect's own ``INSERT`` (SQLite's or PostgreSQL's), which can say ``ON CONFLICT``.
-
-    Typed ``Any``: the two dialects' classes share ``on_conflict_do_update`` and ``excluded``
-    but no base class that declares them.
-    """
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
