@@ -319,7 +319,9 @@ class Store:
 
     def add_articles(self, rows: Sequence[dict[str, Any]]) -> int:
         """``add_article`` for many rows (``article_row``): how many were new."""
-        return self.database.insert_rows(schema.articles, rows, ignore=True)
+        if not rows:
+            return 0
+        return self.database.insert_rows(schema.articles, list(rows[0]), [tuple(r.values()) for r in rows], ignore=True)
 
     def drop_bands(self, article_ids: Sequence[str]) -> None:
         for chunk in _chunks(sorted(set(article_ids)), _CHUNK):
@@ -327,17 +329,17 @@ class Store:
 
     def add_bands(self, pairs: Sequence[tuple[int, str]]) -> None:
         """(band key, article id) rows, in multi-row inserts (the ids' old bands dropped first)."""
-        self.database.insert_rows(schema.article_bands, [{"key": key, "article_id": id_} for key, id_ in pairs])
+        self.database.insert_rows(schema.article_bands, ("key", "article_id"), pairs)
 
     def add_article_sources(self, rows: Sequence[dict[str, str]]) -> None:
         """``add_article_source`` for many rows, (source, origin) unique among them."""
-        self.database.insert_rows(schema.article_sources, rows, update=("source", "origin"))
+        if rows:
+            self.database.insert_rows(schema.article_sources, list(rows[0]), [tuple(r.values()) for r in rows],
+                                      update=("source", "origin"))
 
     def remember_files(self, rows: Sequence[tuple[str, int, int, str]]) -> None:
         """``remember_file`` for many (path, size, mtime_ns, article id), paths unique among them."""
-        self.database.insert_rows(
-            schema.files, [{"path": p, "size": size, "mtime_ns": mtime, "article_id": id_} for p, size, mtime, id_ in rows],
-            update=("path",))
+        self.database.insert_rows(schema.files, ("path", "size", "mtime_ns", "article_id"), rows, update=("path",))
 
     def quarantined_origins(self) -> set[str]:
         return {str(row[0]) for row in self._run("SELECT origin FROM quarantine")}
@@ -512,9 +514,14 @@ def article_row(article: Article, *, origin: str, canonical_url: str = "", guid:
     return {
         "id": article.id, "source": article.source, "origin": origin, "url": article.url,
         "canonical_url": canonical_url, "guid": guid, "title": article.title, "text": article.text,
-        "sections": json.dumps(asdict(article.sections)), "published": _iso(article.published),
+        "sections": _sections_json(article.sections), "published": _iso(article.published),
         "ingested": article.ingested.isoformat(), "text_hash": text_hash or article.id,
     }
+
+
+def _sections_json(sections: Sections) -> str:
+    """``json.dumps(asdict(sections))`` without ``asdict``'s deep copy (the same JSON)."""
+    return json.dumps({item.name: getattr(sections, item.name) for item in fields(sections)})
 
 
 _CHUNK = 500  # values per IN (...) list

@@ -88,10 +88,11 @@ class Database:
         statement = insert_ignoring(self.connection, table).returning(key)  # rowcount: -1 on psycopg
         return len(self.connection.execute(statement, [dict(row) for row in rows]).all())
 
-    def insert_rows(self, table: Table, rows: Sequence[Mapping[str, Any]], *, update: Sequence[str] = (),
-                    ignore: bool = False) -> int:
-        """Multi-row ``INSERT``s (one per ``MAX_PARAMETERS`` values, not one a row as psycopg's
-        ``executemany`` sends); how many rows were written.
+    def insert_rows(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                    update: Sequence[str] = (), ignore: bool = False) -> int:
+        """Multi-row ``INSERT``s of ``rows`` (values of ``columns``, in order): one statement per
+        ``MAX_PARAMETERS`` values, not one a row as psycopg's ``executemany`` sends. How many
+        rows were written.
 
         ``update`` (the conflict columns): an upsert overwriting every other column with the
         new row's; ``ignore``: rows that conflict are skipped (counted by ``RETURNING``). The
@@ -100,21 +101,19 @@ class Database:
         """
         if not rows:
             return 0
-        columns = list(rows[0])
         size = max(1, MAX_PARAMETERS // len(columns))
         one = "(" + ",".join("?" * len(columns)) + ")"
-        key = next(iter(table.primary_key.columns)).name if table.primary_key.columns else columns[0]
         tail = ""
         if update:
             sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update)
             tail = f" ON CONFLICT ({', '.join(update)}) DO UPDATE SET {sets}"
         elif ignore:
-            tail = f" ON CONFLICT DO NOTHING RETURNING {key}"
+            tail = f" ON CONFLICT DO NOTHING RETURNING {next(iter(table.primary_key.columns)).name}"
         written = 0
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {','.join([one] * len(chunk))}{tail}"
-            result = self.connection.exec_driver_sql(self._driver(sql), tuple(row[c] for row in chunk for c in columns))
+            result = self.connection.exec_driver_sql(self._driver(sql), tuple(v for row in chunk for v in row))
             written += len(result.all()) if ignore and not update else len(chunk)
         return written
 

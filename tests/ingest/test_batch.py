@@ -155,3 +155,15 @@ def test_a_row_stored_meanwhile_sends_the_batch_through_record(open_store: Calla
     assert [(r.outcome.value, r.matched_by) for r in raced] == [
         ("added", ""), ("added", ""), ("added", ""), ("duplicate", "text"), ("added", "")]
     assert raced[3].article_id == stored.article_id and store.article_count() == 5
+
+
+def test_stored_sections_are_the_json_of_asdict() -> None:
+    import json as json_module
+    from dataclasses import asdict
+
+    from briefing.ingest.articles import to_article
+    from briefing.store import _sections_json
+
+    for row in rows()[:50]:
+        sections = to_article(document("bbc", row["id"], "Highlights\n- One.\n\n" + row["text"]), START).sections
+        assert _sections_json(sections) == json_module.dumps(asdict(sections))
