@@ -9,7 +9,8 @@ For each N a fresh folder gets N article files built from
 the corpus in three paragraphs under the title of a random article (so that
 all N are distinct articles and deduplication does real work without
 merging them), 70 % ``.txt``, 10 % each ``.md``, ``.json`` and ``.html``.
-Each measurement runs in its own process so that its peak memory is its own,
+Each measurement runs in its own process so that its peak memory is its own
+(``--repeat`` times, interleaved; the run with the fastest cold ingest is shown),
 once with this checkout and once with today's code (commit ``a2d3cff``,
 ``bench/baseline.py``) on the same files, and with ``--pg`` the same two on
 PostgreSQL (a fresh database each, dropped afterwards):
@@ -150,6 +151,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
     parser.add_argument("--pg", default="", help="PostgreSQL server URL (its postgres database), to add runs there")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest cold ingest is shown")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
@@ -172,9 +174,14 @@ def main() -> None:
                 runs = [("briefing, SQLite", None, ""), ("today's code (a2d3cff), SQLite", old, "")]
                 if args.pg:
                     runs += [("briefing, PostgreSQL", None, "pg"), ("today's code (a2d3cff), PostgreSQL", old, "pg")]
-                for label, tree, engine in runs:
-                    with pg_database(args.pg) if engine else nullcontext("") as url:
-                        results.append((label, child(["--one", str(folder), "--url", url], Path(workdir), tree)))
+                best: dict[str, dict[str, float]] = {}
+                for _ in range(args.repeat):  # interleaved, so that a busy spell does not hit one side only
+                    for label, tree, engine in runs:
+                        with pg_database(args.pg) if engine else nullcontext("") as url:
+                            run = child(["--one", str(folder), "--url", url], Path(workdir), tree)
+                        if label not in best or run["cold_s"] < best[label]["cold_s"]:
+                            best[label] = run
+                results += list(best.items())
                 hashes.append(child(["--minhash", str(folder)], Path(workdir), None))
     report(results, hashes)
 
