@@ -259,13 +259,25 @@ class Store:
     # One query per batch for each kind of lookup and one multi-row statement per
     # kind of write, instead of about ten round trips per article.
 
+    def _where_in(self, column: str, values: Sequence[Any], cast: str = "text") -> Iterator[tuple[str, list[Any]]]:
+        """(condition, parameters) per chunk of ``values``: ``column IN (?,?,...)`` on SQLite,
+        ``column = ANY(?::cast[])`` on PostgreSQL (one array: psycopg re-parses a statement of
+        many placeholders every time, and the server plans each length anew)."""
+        distinct = sorted(set(values))
+        if self.postgresql:
+            for chunk in _chunks(distinct, 10 * _CHUNK):
+                yield f"{column} = ANY(?::{cast}[])", [chunk]
+            return
+        for chunk in _chunks(distinct, _CHUNK):
+            yield f"{column} IN ({_marks(chunk)})", chunk
+
     def origin_articles(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str, str]]:
         """``origin_article`` for many (source, origin) pairs at once."""
         wanted, found = set(pairs), {}
-        for chunk in _chunks(sorted({origin for _, origin in wanted}), _CHUNK):
+        for condition, params in self._where_in("s.origin", [origin for _, origin in wanted]):
             rows = self._run(
                 "SELECT s.source, s.origin, a.id, a.text_hash, s.matched_by FROM article_sources s"
-                f" JOIN articles a ON a.id = s.article_id WHERE s.origin IN ({_marks(chunk)})", chunk,
+                f" JOIN articles a ON a.id = s.article_id WHERE {condition}", params,
             )
             for source, origin, id_, text_hash, matched_by in rows:
                 if (source, origin) in wanted:
@@ -277,9 +289,9 @@ class Store:
         assert column in ("canonical_url", "guid")
         arrival = "seq" if self.postgresql else "rowid"
         found: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(values)), _CHUNK):
-            rows = self._run(f"SELECT {column}, article_id FROM article_sources WHERE {column} IN ({_marks(chunk)})"
-                             f" ORDER BY {arrival}", chunk)
+        for condition, params in self._where_in(column, values):
+            rows = self._run(f"SELECT {column}, article_id FROM article_sources WHERE {condition} ORDER BY {arrival}",
+                             params)
             for value, id_ in rows:
                 found.setdefault(str(value), str(id_))
         return found
@@ -290,10 +302,10 @@ class Store:
         by_hash: dict[str, str] = {}
         ids: set[str] = set()
         wanted = set(values)
-        for chunk in _chunks(sorted(wanted), _CHUNK // 2):
-            marks = _marks(chunk)
-            rows = self._run(f"SELECT id, text_hash FROM articles WHERE text_hash IN ({marks}) OR id IN ({marks})"
-                             " ORDER BY id", [*chunk, *chunk])
+        for condition, params in self._where_in("text_hash", values):
+            as_ids = "id" + condition.removeprefix("text_hash")  # the same values, as ids
+            rows = self._run(f"SELECT id, text_hash FROM articles WHERE {condition} OR {as_ids} ORDER BY id",
+                             [*params, *params])
             for id_, text_hash in rows:
                 if text_hash in wanted:
                     by_hash.setdefault(str(text_hash), str(id_))
@@ -304,16 +316,15 @@ class Store:
     def band_members(self, keys: Sequence[int]) -> dict[int, set[str]]:
         """Band key -> the ids of the articles that have it."""
         members: dict[int, set[str]] = {}
-        for chunk in _chunks(sorted(set(keys)), _CHUNK):
-            for key, id_ in self._run(f"SELECT key, article_id FROM article_bands WHERE key IN ({_marks(chunk)})",
-                                      chunk):
+        for condition, params in self._where_in("key", keys, cast="bigint"):
+            for key, id_ in self._run(f"SELECT key, article_id FROM article_bands WHERE {condition}", params):
                 members.setdefault(int(key), set()).add(str(id_))
         return members
 
     def article_texts(self, ids: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
-        for chunk in _chunks(sorted(set(ids)), _CHUNK):
-            for id_, text in self._run(f"SELECT id, text FROM articles WHERE id IN ({_marks(chunk)})", chunk):
+        for condition, params in self._where_in("id", ids):
+            for id_, text in self._run(f"SELECT id, text FROM articles WHERE {condition}", params):
                 found[str(id_)] = str(text)
         return found
 
@@ -324,8 +335,8 @@ class Store:
         return self.database.insert_rows(schema.articles, list(rows[0]), [tuple(r.values()) for r in rows], ignore=True)
 
     def drop_bands(self, article_ids: Sequence[str]) -> None:
-        for chunk in _chunks(sorted(set(article_ids)), _CHUNK):
-            self._run(f"DELETE FROM article_bands WHERE article_id IN ({_marks(chunk)})", chunk)
+        for condition, params in self._where_in("article_id", article_ids):
+            self._run(f"DELETE FROM article_bands WHERE {condition}", params)
 
     def add_bands(self, pairs: Sequence[tuple[int, str]]) -> None:
         """(band key, article id) rows, in multi-row inserts (the ids' old bands dropped first)."""
@@ -345,8 +356,8 @@ class Store:
         return {str(row[0]) for row in self._run("SELECT origin FROM quarantine")}
 
     def release_all(self, origins: Sequence[str]) -> None:
-        for chunk in _chunks(sorted(set(origins)), _CHUNK):
-            self._run(f"DELETE FROM quarantine WHERE origin IN ({_marks(chunk)})", chunk)
+        for condition, params in self._where_in("origin", origins):
+            self._run(f"DELETE FROM quarantine WHERE {condition}", params)
 
     def configure_feed(self, name: str, url: str) -> SourceState:
         """The feed's state; a URL changed in the settings starts it afresh (enabled, no validators).
