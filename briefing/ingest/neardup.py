@@ -76,10 +76,10 @@ def shingles(text: str) -> frozenset[int]:
 
 def word_shingles(found: list[str]) -> frozenset[int]:
     """``shingles`` of a text already split by ``words``."""
-    return frozenset(
-        zlib.crc32(" ".join(found[i : i + SHINGLE_WORDS]).encode("utf-8"))
-        for i in range(max(1, len(found) - SHINGLE_WORDS + 1))
-    )
+    if len(found) < SHINGLE_WORDS:  # one shingle of all (or none) of the words
+        return frozenset((zlib.crc32(" ".join(found).encode("utf-8")),))
+    triples = zip(found, found[1:], found[2:])  # SHINGLE_WORDS = 3
+    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode("utf-8") for a, b, c in triples]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
