@@ -61,10 +61,11 @@ class Outgoing:
 
 @dataclass(frozen=True)
 class _Body:
-    """One part's body: encoded lines, and the raw lines that hold the link (by index)."""
+    """One part's body: the encoded lines that never change, joined between the (raw) lines
+    that hold the link: ``static[0] + linked[0] + static[1] + ... + static[-1]``."""
 
-    encoded: tuple[str, ...]
-    linked: tuple[tuple[int, str], ...]
+    static: tuple[str, ...]
+    linked: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ class EncodedEdition:
         mid = message_id(f.edition, recipient, f.sender)
         boundary = "==briefing-" + hashlib.sha256(mid.encode()).hexdigest()[:32]
         head = "".join((
-            self.head, _fold("To", Address(addr_spec=recipient)), self._fold_date(date), _fold("Message-ID", mid),
+            self.head, _to(recipient), self._fold_date(date), _plain_or_folded("Message-ID", mid, _MESSAGE_ID),
             self.middle, f"List-Unsubscribe: {unsubscribe}\r\n", self.tail,
             self.content_type.replace("{boundary}", boundary), "\r\n",
         ))
@@ -151,13 +152,13 @@ class EncodedEdition:
         return self._date[1]
 
     def _bodies(self, url: str) -> tuple[str, str]:
-        if url == self.placeholder:
-            return _join(self.bodies[0], {}), _join(self.bodies[1], {})
-        text = {i: _qp(re.sub(re.escape(self.placeholder) + r"(?=\s|$)", lambda m: url, line))
-                for i, line in self.bodies[0].linked}
+        pattern = re.compile(re.escape(self.placeholder) + r"(?=\s|$)")
         old, new = _href(self.placeholder), _href(url)
-        markup = {i: _qp(line.replace(old, new)) for i, line in self.bodies[1].linked}
-        return _join(self.bodies[0], text), _join(self.bodies[1], markup)
+        same = url == self.placeholder  # personalise changes nothing
+        text = _join(self.bodies[0], [line if same else pattern.sub(lambda m: url, line)
+                                      for line in self.bodies[0].linked])
+        markup = _join(self.bodies[1], [line if same else line.replace(old, new) for line in self.bodies[1].linked])
+        return text, markup
 
 
 def slow_message(email: RenderedEmail, placeholder: str, fields: _Fields, recipient: str, url: str,
@@ -178,11 +179,40 @@ def _fold(name: str, value: object) -> str:
     return str(_WIRE.fold(*_WIRE.header_store_parse(name, value)))
 
 
+# Values the email package writes as they are when the line fits: parsing each with the
+# header registry just to learn that was a third of a copy's cost.
+_ATOMS = r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*"
+_ADDRESS = re.compile(rf"{_ATOMS}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
+_MESSAGE_ID = re.compile(rf"<{_ATOMS}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>")
+
+
+def _plain_or_folded(name: str, value: str, plain: re.Pattern[str]) -> str:
+    if plain.fullmatch(value) and len(name) + 2 + len(value) <= (_WIRE.max_line_length or 78):
+        return f"{name}: {value}\r\n"
+    return _fold(name, value)
+
+
+def _to(recipient: str) -> str:
+    if _ADDRESS.fullmatch(recipient) and 4 + len(recipient) <= (_WIRE.max_line_length or 78):
+        return f"To: {recipient}\r\n"
+    return _fold("To", Address(addr_spec=recipient))
+
+
 def _encode_body(body: str, marker: str) -> _Body:
     """Lines as ``email.contentmanager`` splits them (bytes, so only CR/LF end a line), QP encoded."""
     lines = [line.decode("utf-8") for line in body.encode("utf-8").splitlines()] or [""]  # "" is one empty line
-    return _Body(tuple(_qp(line) for line in lines),
-                 tuple((i, line) for i, line in enumerate(lines) if marker in line))
+    static: list[str] = []
+    linked: list[str] = []
+    run: list[str] = []
+    for line in lines:
+        if marker in line:
+            static.append("".join(run))
+            linked.append(line)
+            run = []
+        else:
+            run.append(_qp(line) + "\r\n")
+    static.append("".join(run))
+    return _Body(tuple(static), tuple(linked))
 
 
 def _qp(line: str) -> str:
@@ -191,8 +221,9 @@ def _qp(line: str) -> str:
     return str(encoded).replace("\n", "\r\n")
 
 
-def _join(body: _Body, replaced: dict[int, str]) -> str:
-    lines = list(body.encoded)
-    for index, line in replaced.items():
-        lines[index] = line
-    return "".join(line + "\r\n" for line in lines)
+def _join(body: _Body, linked: list[str]) -> str:
+    """The body with the link lines (personalised, raw) encoded in their places."""
+    pieces = [body.static[0]]
+    for line, after in zip(linked, body.static[1:]):
+        pieces += (_qp(line), "\r\n", after)
+    return "".join(pieces)

@@ -91,3 +91,25 @@ def test_a_send_of_the_seeds_edition_splices_every_copy(make_config: ConfigMaker
         message = mailing.address(recipient, DATE)
         assert isinstance(message, Outgoing)  # not silently built whole
         assert message.data == eml_bytes(mailing.build(recipient, mailing.unsubscribe_for(recipient), DATE))
+
+
+def test_headers_written_as_they_are_equal_the_folded_ones() -> None:
+    import random
+
+    from briefing.deliver.encoded import _ADDRESS, _MESSAGE_ID, _fold, _plain_or_folded, _to
+    from email.headerregistry import Address
+
+    chooser = random.Random(17)
+    alphabet = "abcXYZ019_+-"
+    addresses = ["a@b", "a.b@c.d", "A_b+c-d@e-f.g", "x" * 60 + "@example.org", "x" * 80 + "@example.org"]
+    for _ in range(300):
+        atoms = ["".join(chooser.choice(alphabet) for _ in range(chooser.randint(1, 12)))
+                 for _ in range(chooser.randint(1, 4))]
+        addresses.append(f"{'.'.join(atoms)}@{chooser.choice(['example.org', 'a-b.example', 'x.y.z.example'])}")
+    plain = 0
+    for address in addresses:
+        assert _to(address) == _fold("To", Address(addr_spec=address)), address
+        plain += bool(_ADDRESS.fullmatch(address))
+        mid = f"<2026-W49.{address.replace('@', '.')}@example.org>"
+        assert _plain_or_folded("Message-ID", mid, _MESSAGE_ID) == _fold("Message-ID", mid), mid
+    assert plain > 250  # the shortcut is what is tested, not the fallback
