@@ -22,7 +22,7 @@ from pathlib import Path
 from briefing.clock import Clock
 from briefing.errors import QuarantineError
 from briefing.ingest.files import SUFFIXES, read_documents
-from briefing.ingest.record import Progress, Tally, record, record_all
+from briefing.ingest.record import Progress, Tally, record_all
 from briefing.models import Document, IngestReport, Quarantined
 from briefing.settings import Settings
 from briefing.store import Store

@@ -79,7 +79,7 @@ def word_shingles(found: list[str]) -> frozenset[int]:
     if len(found) < SHINGLE_WORDS:  # one shingle of all (or none) of the words
         return frozenset((zlib.crc32(" ".join(found).encode("utf-8")),))
     triples = zip(found, found[1:], found[2:])  # SHINGLE_WORDS = 3
-    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode("utf-8") for a, b, c in triples]))
+    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode() for a, b, c in triples]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:

@@ -244,8 +244,8 @@ def html_title(html: str) -> str:
         metadata = examine_meta(tree)
         try:
             metadata = extract_meta_json(tree, metadata)
-        except Exception:  # noqa: BLE001 - as extract_metadata: bugs in its JSON-LD reader
-            pass
+        except Exception as exc:  # noqa: BLE001 - as extract_metadata: bugs in its JSON-LD reader
+            log.debug("ignoring the page's JSON-LD metadata: %s", exc)
         if not metadata.title:
             metadata.title = extract_title(tree)
         metadata.clean_and_trim()
