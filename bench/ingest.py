@@ -1,21 +1,31 @@
-"""Ingest benchmark: cold ingest, warm re-scan, articles per second, peak memory.
+"""Ingest benchmark: cold ingest, warm re-scan, statements per article, peak memory; today's code beside it.
 
     .venv/bin/python bench/ingest.py                 # N = 1,000 and 10,000
     .venv/bin/python bench/ingest.py --sizes 2000    # other sizes
+    .venv/bin/python bench/ingest.py --sizes 2000 --pg postgresql://postgres@127.0.0.1:PORT/postgres
 
 For each N a fresh folder gets N article files built from
 ``../shared/data/bbc-dev.jsonl``: each is 12 sentences drawn at random from
 the corpus in three paragraphs under the title of a random article (so that
 all N are distinct articles and deduplication does real work without
 merging them), 70 % ``.txt``, 10 % each ``.md``, ``.json`` and ``.html``.
-Each N runs in its own process so that its peak memory is its own:
+Each measurement runs in its own process so that its peak memory is its own
+(``--repeat`` times, interleaved; the run with the fastest cold ingest is shown),
+once with this checkout and once with today's code (commit ``a2d3cff``,
+``bench/baseline.py``) on the same files, and with ``--pg`` the same two on
+PostgreSQL (a fresh database each, dropped afterwards):
 
-- cold: one ``collect`` pass into an empty store (read, dedup, store);
+- cold: one ``collect`` pass into an empty store (read, dedup, store), and
+  the statements it sent per article (SQLAlchemy ``before_cursor_execute``
+  events: each is one round trip to the database);
 - warm: the same pass again over the unchanged folder (best of 5), next to a
   baseline measured in the same process: a bare ``os.walk`` + ``os.stat``
   loop over the same folder (best of 5), and their ratio;
 - peak memory: the process's maximum resident set size, and how much of it
-  the cold ingest added on top of the imports.
+  the cold ingest added on top of the imports;
+- MinHash: ``neardup.signature`` (numpy) next to ``signature_python`` on the
+  shingles of the same N texts, in one process (identical signatures checked).
+
 
     .venv/bin/python bench/ingest.py --full-text     # the full-text case only
 
@@ -41,7 +51,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+
+from baseline import baseline_tree, env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
@@ -92,25 +107,33 @@ def walk_and_stat(folder: Path) -> int:
     return seen
 
 
-def measure(count: int, workdir: Path) -> dict[str, float]:
-    """Build, ingest cold, re-scan warm; runs in its own process."""
+def measure(folder: Path, workdir: Path, url: str) -> dict[str, float]:
+    """Ingest cold, re-scan warm; runs in its own process (with whichever ``briefing`` it imports)."""
+    from sqlalchemy import event
+
     from briefing.clock import SystemClock
     from briefing.ingest import collect
     from briefing.settings import load_settings
     from briefing.store import Store
 
-    folder = workdir / "articles"
-    folder.mkdir()
-    build_folder(folder, count)
+    count = sum(1 for _ in folder.iterdir())
     config = workdir / "briefing.toml"
-    config.write_text('[sources]\nfolders = ["articles"]\n[store]\npath = "var/briefing.db"\n', encoding="utf-8")
+    config.write_text(f'[sources]\nfolders = ["{folder}"]\n[store]\npath = "var/briefing.db"\nurl = "{url}"\n',
+                      encoding="utf-8")
     settings = load_settings(config, env={})
     store = Store.open_settings(settings.store)
     clock = SystemClock()
+    statements = [0]
+
+    def counted(*args: object) -> None:
+        statements[0] += 1
+
+    event.listen(store.database.engine, "before_cursor_execute", counted)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     cold = collect(settings, store, clock, fetch_feeds=False)
     cold_seconds = time.perf_counter() - started
+    cold_statements = statements[0]
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     warm = best_of(5, lambda: collect(settings, store, clock, fetch_feeds=False))
     baseline = best_of(5, lambda: walk_and_stat(folder))
@@ -121,7 +144,20 @@ def measure(count: int, workdir: Path) -> dict[str, float]:
         "files": count, "added": cold.added, "duplicates": cold.duplicates, "quarantined": len(cold.quarantined),
         "cold_s": cold_seconds, "articles_per_s": cold.added / cold_seconds, "warm_s": warm, "baseline_s": baseline,
         "peak_rss_mb": rss_peak / 1024, "ingest_rss_mb": (rss_peak - rss_before) / 1024,
+        "statements_per_article": cold_statements / max(1, cold.added + cold.duplicates),
     }
+
+
+def minhash(folder: Path) -> dict[str, float]:
+    """numpy ``signature`` next to the pure-Python one on the same shingles (same results checked)."""
+    from briefing.ingest.files import read_documents
+    from briefing.ingest.neardup import shingles, signature, signature_python
+
+    texts = [d.text for path in sorted(folder.iterdir()) for d in read_documents(path, "bench", 10_000_000)]
+    sets = [shingles(text) for text in texts]
+    assert all(signature(s) == signature_python(s) for s in sets)
+    return {"numpy_s": best_of(3, lambda: [signature(s) for s in sets]),
+            "python_s": best_of(3, lambda: [signature_python(s) for s in sets]), "texts": len(texts)}
 
 
 PAGES = 200
@@ -225,44 +261,100 @@ def report_full_text(r: dict[str, float]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000])
-    parser.add_argument("--full-text", action="store_true", help="only the full-text case")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--pages", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--pg", default="", help="PostgreSQL server URL (its postgres database), to add runs there")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; the fastest cold ingest is shown")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--url", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--minhash", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--full-text", action="store_true", help="only the full-text case")
+    parser.add_argument("--pages", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one, args.dir)))
-        return
     if args.pages:
         print(json.dumps(measure_full_text(args.pages, args.dir)))
         return
-    results = []
-    for count in [] if args.full_text else args.sizes:
-        with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
-            run = subprocess.run([sys.executable, __file__, "--one", str(count), "--dir", workdir],
-                                 capture_output=True, text=True, check=False)
-            if run.returncode != 0:
-                sys.exit(f"N={count} failed:\n{run.stderr}")
-            results.append(json.loads(run.stdout.strip().splitlines()[-1]))
+    if args.one:
+        print(json.dumps(measure(args.one, args.dir, args.url)))
+        return
+    if args.minhash:
+        print(json.dumps(minhash(args.minhash)))
+        return
+    results: list[tuple[str, dict[str, float]]] = []
+    hashes = []
+    with baseline_tree() as old:
+        for count in [] if args.full_text else args.sizes:
+            with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
+                folder = Path(workdir) / "articles"
+                folder.mkdir()
+                build_folder(folder, count)
+                runs = [("briefing, SQLite", None, ""), ("today's code (a2d3cff), SQLite", old, "")]
+                if args.pg:
+                    runs += [("briefing, PostgreSQL", None, "pg"), ("today's code (a2d3cff), PostgreSQL", old, "pg")]
+                best: dict[str, dict[str, float]] = {}
+                for _ in range(args.repeat):  # interleaved, so that a busy spell does not hit one side only
+                    for label, tree, engine in runs:
+                        with pg_database(args.pg) if engine else nullcontext("") as url:
+                            run = child(["--one", str(folder), "--url", url], Path(workdir), tree)
+                        if label not in best or run["cold_s"] < best[label]["cold_s"]:
+                            best[label] = run
+                results += list(best.items())
+                hashes.append(child(["--minhash", str(folder)], Path(workdir), None))
     if results:
-        report(results)
+        report(results, hashes)
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
-        run = subprocess.run([sys.executable, __file__, "--pages", str(PAGES), "--dir", workdir],
-                             capture_output=True, text=True, check=False)
-        if run.returncode != 0:
-            sys.exit(f"full text failed:\n{run.stderr}")
-        report_full_text(json.loads(run.stdout.strip().splitlines()[-1]))
+        report_full_text(child(["--pages", str(PAGES)], Path(workdir), None))
 
 
-def report(results: list[dict[str, float]]) -> None:
-    print(f"{'N files':>8} {'added':>6} {'dups':>5} {'cold s':>7} {'art/s':>6} {'warm s':>7} "
+def child(arguments: list[str], workdir: Path, tree: Path | None) -> dict[str, float]:
+    """This script with ``arguments`` in a process of its own (``tree``: today's code), in a fresh folder."""
+    own = Path(tempfile.mkdtemp(dir=workdir))
+    run = subprocess.run([sys.executable, __file__, *arguments, "--dir", str(own)], capture_output=True, text=True,
+                         check=False, env=env_for(tree), cwd=own)
+    if run.returncode != 0:
+        sys.exit(f"{' '.join(arguments)} failed:\n{run.stderr}")
+    return dict(json.loads(run.stdout.strip().splitlines()[-1]))
+
+
+@contextmanager
+def pg_database(server: str) -> Iterator[str]:
+    """A fresh database on ``server``, dropped afterwards."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def report(results: list[tuple[str, dict[str, float]]], hashes: list[dict[str, float]]) -> None:
+    print(f"{'':<36} {'N files':>7} {'added':>6} {'cold s':>7} {'art/s':>6} {'stmt/art':>8} {'warm s':>7} "
           f"{'walk+stat s':>11} {'warm/walk':>9} {'peak RSS MB':>11} {'ingest MB':>9}")
-    for r in results:
-        print(f"{r['files']:>8,} {r['added']:>6,} {r['duplicates']:>5} {r['cold_s']:>7.1f} {r['articles_per_s']:>6.0f} "
-              f"{r['warm_s']:>7.3f} {r['baseline_s']:>11.3f} {r['warm_s'] / r['baseline_s']:>8.1f}x "
-              f"{r['peak_rss_mb']:>11.0f} {r['ingest_rss_mb']:>9.0f}")
-    print("cold: one collect pass into an empty store; warm: the same pass over the unchanged folder (best of 5);")
-    print("walk+stat: bare os.walk + os.stat over the same folder in the same process (best of 5).")
+    for label, r in results:
+        print(f"{label:<36} {r['files']:>7,} {r['added']:>6,} {r['cold_s']:>7.2f} {r['articles_per_s']:>6.0f} "
+              f"{r['statements_per_article']:>8.2f} {r['warm_s']:>7.3f} {r['baseline_s']:>11.3f} "
+              f"{r['warm_s'] / r['baseline_s']:>8.1f}x {r['peak_rss_mb']:>11.0f} {r['ingest_rss_mb']:>9.0f}")
+    by_label = {(label, r["files"]): r for label, r in results}
+    for (label, files), r in by_label.items():
+        if not label.startswith("briefing"):
+            continue
+        engine = label.split(", ")[1]
+        old = by_label[(f"today's code (a2d3cff), {engine}", files)]
+        print(f"N={files:,} {engine}: cold ingest {old['cold_s'] / r['cold_s']:.2f}x faster than today's code")
+        if engine == "PostgreSQL":
+            lite, old_lite = by_label[("briefing, SQLite", files)], by_label[("today's code (a2d3cff), SQLite", files)]
+            print(f"N={files:,}: PostgreSQL at {r['articles_per_s'] / lite['articles_per_s']:.2f}x SQLite's rate "
+                  f"(today's code: {old['articles_per_s'] / old_lite['articles_per_s']:.2f}x)")
+    for h in hashes:
+        print(f"MinHash signatures of {h['texts']:,} texts: numpy {h['numpy_s']:.3f} s, pure Python "
+              f"{h['python_s']:.3f} s ({h['python_s'] / h['numpy_s']:.1f}x)")
+    print("cold: one collect pass into an empty store; stmt/art: statements sent per article stored;")
+    print("warm: the same pass over the unchanged folder (best of 5); walk+stat: bare os.walk + os.stat")
+    print("over the same folder in the same process (best of 5).")
 
 
 if __name__ == "__main__":

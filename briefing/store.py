@@ -18,7 +18,7 @@ from types import TracebackType
 from dataclasses import asdict, astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from briefing.db import migrate, schema
 from briefing.db.database import Database
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 # table or column is a new revision there. SQLite stores keep PRAGMA user_version
 # equal to the number of revisions applied (what it counted before Alembic).
 SCHEMA_VERSION = len(migrate.revisions())
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -143,12 +144,7 @@ class Store:
 
     def add_article(self, article: Article, *, origin: str, canonical_url: str = "", guid: str = "", text_hash: str = "") -> bool:
         """Insert ``article``; False when an article with its id is already stored."""
-        row = {
-            "id": article.id, "source": article.source, "origin": origin, "url": article.url,
-            "canonical_url": canonical_url, "guid": guid, "title": article.title, "text": article.text,
-            "sections": json.dumps(asdict(article.sections)), "published": _iso(article.published),
-            "ingested": article.ingested.isoformat(), "text_hash": text_hash or article.id,
-        }
+        row = article_row(article, origin=origin, canonical_url=canonical_url, guid=guid, text_hash=text_hash)
         return self.database.insert_ignoring(schema.articles, [row]) == 1  # a content id or URL stored: False
 
     def article_count(self) -> int:
@@ -258,6 +254,110 @@ class Store:
     def article_version(self, article_id: str) -> int:
         row = self._run("SELECT version FROM articles WHERE id = ?", (article_id,)).fetchone()
         return int(row[0]) if row else 0
+
+    # --- the same, a batch at a time (briefing.ingest.record.record_all) ----
+    # One query per batch for each kind of lookup and one multi-row statement per
+    # kind of write, instead of about ten round trips per article.
+
+    def _where_in(self, column: str, values: Sequence[Any], cast: str = "text") -> Iterator[tuple[str, list[Any]]]:
+        """(condition, parameters) per chunk of ``values``: ``column IN (?,?,...)`` on SQLite,
+        ``column = ANY(?::cast[])`` on PostgreSQL (one array: psycopg re-parses a statement of
+        many placeholders every time, and the server plans each length anew)."""
+        distinct = sorted(set(values))
+        if self.postgresql:
+            for chunk in _chunks(distinct, 10 * _CHUNK):
+                yield f"{column} = ANY(?::{cast}[])", [chunk]
+            return
+        for chunk in _chunks(distinct, _CHUNK):
+            yield f"{column} IN ({_marks(chunk)})", chunk
+
+    def origin_articles(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str, str]]:
+        """``origin_article`` for many (source, origin) pairs at once."""
+        wanted, found = set(pairs), {}
+        for condition, params in self._where_in("s.origin", [origin for _, origin in wanted]):
+            rows = self._run(
+                "SELECT s.source, s.origin, a.id, a.text_hash, s.matched_by FROM article_sources s"
+                f" JOIN articles a ON a.id = s.article_id WHERE {condition}", params,
+            )
+            for source, origin, id_, text_hash, matched_by in rows:
+                if (source, origin) in wanted:
+                    found[(str(source), str(origin))] = (str(id_), str(text_hash), str(matched_by))
+        return found
+
+    def sources_with(self, column: str, values: Sequence[str]) -> dict[str, str]:
+        """``article_with`` for many canonical URLs or GUIDs: value -> an article id (the first stored)."""
+        assert column in ("canonical_url", "guid")
+        arrival = "seq" if self.postgresql else "rowid"
+        found: dict[str, str] = {}
+        for condition, params in self._where_in(column, values):
+            rows = self._run(f"SELECT {column}, article_id FROM article_sources WHERE {condition} ORDER BY {arrival}",
+                             params)
+            for value, id_ in rows:
+                found.setdefault(str(value), str(id_))
+        return found
+
+    def hashes_and_ids(self, values: Sequence[str]) -> tuple[dict[str, str], set[str]]:
+        """For text hashes (which are also the ids new articles would get): hash -> an article
+        with that text hash (the least id), and which of them are already article ids."""
+        by_hash: dict[str, str] = {}
+        ids: set[str] = set()
+        wanted = set(values)
+        for condition, params in self._where_in("text_hash", values):
+            as_ids = "id" + condition.removeprefix("text_hash")  # the same values, as ids
+            rows = self._run(f"SELECT id, text_hash FROM articles WHERE {condition} OR {as_ids} ORDER BY id",
+                             [*params, *params])
+            for id_, text_hash in rows:
+                if text_hash in wanted:
+                    by_hash.setdefault(str(text_hash), str(id_))
+                if id_ in wanted:
+                    ids.add(str(id_))
+        return by_hash, ids
+
+    def band_members(self, keys: Sequence[int]) -> dict[int, set[str]]:
+        """Band key -> the ids of the articles that have it."""
+        members: dict[int, set[str]] = {}
+        for condition, params in self._where_in("key", keys, cast="bigint"):
+            for key, id_ in self._run(f"SELECT key, article_id FROM article_bands WHERE {condition}", params):
+                members.setdefault(int(key), set()).add(str(id_))
+        return members
+
+    def article_texts(self, ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for condition, params in self._where_in("id", ids):
+            for id_, text in self._run(f"SELECT id, text FROM articles WHERE {condition}", params):
+                found[str(id_)] = str(text)
+        return found
+
+    def add_articles(self, rows: Sequence[dict[str, Any]]) -> int:
+        """``add_article`` for many rows (``article_row``): how many were new."""
+        if not rows:
+            return 0
+        return self.database.insert_rows(schema.articles, list(rows[0]), [tuple(r.values()) for r in rows], ignore=True)
+
+    def drop_bands(self, article_ids: Sequence[str]) -> None:
+        for condition, params in self._where_in("article_id", article_ids):
+            self._run(f"DELETE FROM article_bands WHERE {condition}", params)
+
+    def add_bands(self, pairs: Sequence[tuple[int, str]]) -> None:
+        """(band key, article id) rows, in multi-row inserts (the ids' old bands dropped first)."""
+        self.database.insert_rows(schema.article_bands, ("key", "article_id"), pairs)
+
+    def add_article_sources(self, rows: Sequence[dict[str, str]]) -> None:
+        """``add_article_source`` for many rows, (source, origin) unique among them."""
+        if rows:
+            self.database.insert_rows(schema.article_sources, list(rows[0]), [tuple(r.values()) for r in rows],
+                                      update=("source", "origin"))
+
+    def remember_files(self, rows: Sequence[tuple[str, int, int, str]]) -> None:
+        """``remember_file`` for many (path, size, mtime_ns, article id), paths unique among them."""
+        self.database.insert_rows(schema.files, ("path", "size", "mtime_ns", "article_id"), rows, update=("path",))
+
+    def quarantined_origins(self) -> set[str]:
+        return {str(row[0]) for row in self._run("SELECT origin FROM quarantine")}
+
+    def release_all(self, origins: Sequence[str]) -> None:
+        for condition, params in self._where_in("origin", origins):
+            self._run(f"DELETE FROM quarantine WHERE {condition}", params)
 
     def configure_feed(self, name: str, url: str) -> SourceState:
         """The feed's state; a URL changed in the settings starts it afresh (enabled, no validators).
@@ -450,6 +550,23 @@ class CachedAnswer:
     completion_tokens: int
 
 
+def article_row(article: Article, *, origin: str, canonical_url: str = "", guid: str = "",
+                text_hash: str = "") -> dict[str, Any]:
+    """The ``articles`` row of ``article``."""
+    return {
+        "id": article.id, "source": article.source, "origin": origin, "url": article.url,
+        "canonical_url": canonical_url, "guid": guid, "title": article.title, "text": article.text,
+        "sections": _sections_json(article.sections), "published": _iso(article.published),
+        "ingested": article.ingested.isoformat(), "text_hash": text_hash or article.id,
+    }
+
+
+def _sections_json(sections: Sections) -> str:
+    """``json.dumps(asdict(sections))`` without ``asdict``'s deep copy (the same JSON)."""
+    return json.dumps({item.name: getattr(sections, item.name) for item in fields(sections)})
+
+
+_CHUNK = 500  # values per IN (...) list
 _ARTICLE_COLUMNS = "id, source, title, text, url, published, ingested, sections"
 _SOURCE_COLUMNS = "name, kind, url, etag, last_modified, last_error, last_error_at, failures, disabled"
 _SUBSCRIBER_COLUMNS = ", ".join(f.name for f in fields(Subscriber))
@@ -478,7 +595,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

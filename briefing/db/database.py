@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import BigInteger, Connection, Engine, Integer, Table, Text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 
@@ -38,6 +38,8 @@ from briefing.db.engine import connect, display, make_engine
 from briefing.db.schema import insert_ignoring
 
 log = logging.getLogger(__name__)
+# Bound values per statement: SQLite allows 32,766, PostgreSQL's protocol 65,535.
+MAX_PARAMETERS = 10_000
 
 
 class Database:
@@ -86,6 +88,41 @@ class Database:
         statement = insert_ignoring(self.connection, table).returning(key)  # rowcount: -1 on psycopg
         return len(self.connection.execute(statement, [dict(row) for row in rows]).all())
 
+    def insert_rows(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
+                    update: Sequence[str] = (), ignore: bool = False) -> int:
+        """Multi-row ``INSERT``s of ``rows`` (values of ``columns``, in order): one statement per
+        ``MAX_PARAMETERS`` values, not one a row as psycopg's ``executemany`` sends. How many
+        rows were written.
+
+        ``update`` (the conflict columns): an upsert overwriting every other column with the
+        new row's; ``ignore``: rows that conflict are skipped (counted by ``RETURNING``). The
+        SQL is plain text (``?`` marks, both engines' ``ON CONFLICT``): compiling a Core
+        ``insert().values([...])`` of thousands of values costs more than running it.
+        """
+        if not rows:
+            return 0
+        size = max(1, MAX_PARAMETERS // len(columns))
+        one = "(" + ",".join("?" * len(columns)) + ")"
+        tail = ""
+        if update:
+            sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update)
+            tail = f" ON CONFLICT ({', '.join(update)}) DO UPDATE SET {sets}"
+        elif ignore:
+            tail = f" ON CONFLICT DO NOTHING RETURNING {next(iter(table.primary_key.columns)).name}"
+        if self.postgresql:  # one array per column: a short statement whatever the rows (see _pg_insert)
+            size = MAX_PARAMETERS
+        written = 0
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            if self.postgresql:
+                sql, params = _pg_insert(table, columns, chunk)
+            else:
+                sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {','.join([one] * len(chunk))}"
+                params = tuple(v for row in chunk for v in row)
+            result = self.connection.exec_driver_sql(sql + tail, params)
+            written += len(result.all()) if ignore and not update else len(chunk)
+        return written
+
     def _driver(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgresql else sql
 
@@ -128,6 +165,21 @@ class Database:
 
 
 
+def _pg_insert(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, tuple[Any, ...]]:
+    """``INSERT ... SELECT * FROM unnest(%s::type[], ...)``: PostgreSQL's multi-row insert.
+
+    The same rows as SQLite's ``VALUES (?,?),(?,?)...``, but as one array per
+    column: psycopg would otherwise re-parse a statement of thousands of
+    placeholders every time (its query cache keeps only short ones), and the
+    server plan it. ``unnest`` yields the arrays' elements in order.
+    """
+    casts = [_PG_ARRAYS[type(table.c[name].type)] for name in columns]
+    arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
+    values = tuple(list(column) for column in zip(*rows))
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})", values
+
+
+_PG_ARRAYS: dict[type[Any], str] = {Text: "text", BigInteger: "bigint", Integer: "integer"}
 T = TypeVar("T")
 CONFLICT_STATES = ("40001", "40P01")  # PostgreSQL: serialization failure, deadlock detected
 

@@ -15,28 +15,33 @@ migrate once and the others wait, then find nothing to do.
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.errors import StoreError
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+
     from briefing.settings import StoreSettings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATE_LOCK = 0x62726566_0001  # advisory lock key: "bref" + 1
 
 
+# Importing Alembic costs about 0.3 s; a store already at head (every command but the
+# first after an upgrade) never needs it: the revisions are read from the scripts'
+# ``revision = ...`` lines and the store's from its ``alembic_version`` table.
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -45,8 +50,41 @@ def _config(connection: Connection | None = None) -> Config:
 
 def revisions() -> list[str]:
     """Every revision id, oldest first."""
-    script = ScriptDirectory.from_config(_config())
-    return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    return list(_revisions())
+
+
+@functools.cache
+def _revisions() -> tuple[str, ...]:
+    """The chain of ``versions/*.py`` from its root, by their ``revision``/``down_revision``."""
+    parent: dict[str | None, str] = {}
+    for script in sorted((MIGRATIONS_DIR / "versions").glob("*.py")):
+        names = _assignments(script)
+        if "revision" in names:
+            parent[names.get("down_revision")] = str(names["revision"])
+    chain, at = [], None
+    while at in parent:
+        at = parent[at]
+        chain.append(at)
+    return tuple(chain)
+
+
+def _assignments(script: Path) -> dict[str, str | None]:
+    """The module-level string (or None) constants of a migration script."""
+    found: dict[str, str | None] = {}
+    for node in ast.parse(script.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and (node.value.value is None or isinstance(node.value.value, str)):
+                    found[target.id] = node.value.value
+    return found
+
+
+def _stored_revision(connection: Connection) -> str | None:
+    """What Alembic's ``MigrationContext.get_current_revision`` reads, without importing Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.exec_driver_sql("SELECT version_num FROM alembic_version").fetchone()
+    return str(row[0]) if row else None
 
 
 def head() -> str:
@@ -55,7 +93,7 @@ def head() -> str:
 
 def current(connection: Connection) -> str | None:
     """The store's revision; None for an empty database."""
-    revision = MigrationContext.configure(connection).get_current_revision()
+    revision = _stored_revision(connection)
     if connection.dialect.name == "sqlite":
         version = int(connection.exec_driver_sql("PRAGMA user_version").scalar_one())
         known = revisions()
@@ -88,8 +126,10 @@ def upgrade(connection: Connection, where: str) -> tuple[str | None, str]:
 
 
 def _run(connection: Connection, before: str | None) -> None:
+    from alembic import command
+
     config = _config(connection)
-    if before is not None and MigrationContext.configure(connection).get_current_revision() is None:
+    if before is not None and _stored_revision(connection) is None:
         command.stamp(config, before)  # an old user_version store: say where it stands
     command.upgrade(config, "head")
 

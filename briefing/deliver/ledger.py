@@ -48,6 +48,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from types import FrameType
 
+from briefing.deliver.encoded import EncodedEdition, Outgoing
 from briefing.deliver.mailer import Mailer, OutboxMailer
 from briefing.deliver.message import build_message, message_id, personalise, sender_domain
 from briefing.errors import ConnectionFailed, DeliveryError
@@ -83,14 +84,33 @@ class Mailing:
             return self.unsubscribe_url
         return with_token(self.unsubscribe_url, self.tokens.unsubscribe(recipient))
 
-    def address(self, recipient: str, date: datetime) -> EmailMessage:
-        s = self.settings
+    def address(self, recipient: str, date: datetime) -> Outgoing | EmailMessage:
+        """``recipient``'s message: spliced from the edition encoded once, else built whole."""
         url = self.unsubscribe_for(recipient)
+        encoded = self.encoded(date)
+        spliced = encoded.address(recipient, url, date) if encoded is not None else None
+        return spliced or self.build(recipient, url, date)
+
+    def build(self, recipient: str, url: str, date: datetime) -> EmailMessage:
+        """The whole ``EmailMessage`` for ``recipient`` (what ``address`` splices, byte for byte)."""
+        s = self.settings
         return build_message(
             personalise(self.email, self.unsubscribe_url, url), edition=self.edition, title=s.briefing.title,
             site_url=s.output.site_url, sender=s.email.sender, recipient=recipient, unsubscribe_url=url,
             unsubscribe_mailto=s.email.unsubscribe_mailto, date=date,
         )
+
+    def encoded(self, date: datetime) -> EncodedEdition | None:
+        """The edition encoded once (checked against ``build`` for the first recipient), or None."""
+        if "_encoded" not in self.__dict__:
+            s = self.settings
+            probe = self.recipients[0] if self.recipients else "probe@example.org"
+            self.__dict__["_encoded"] = EncodedEdition.prepare(
+                self.email, self.unsubscribe_url, edition=self.edition, title=s.briefing.title,
+                site_url=s.output.site_url, sender=s.email.sender, unsubscribe_mailto=s.email.unsubscribe_mailto,
+                probe=(probe, self.unsubscribe_for(probe)), date=date)
+        encoded: EncodedEdition | None = self.__dict__["_encoded"]
+        return encoded
 
 
 @dataclass(frozen=True)
@@ -155,7 +175,7 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
     return Delivery(recipient, mid, _status(error), str(error)), error
 
 
-def hand_over(mailer: Mailer, message: EmailMessage, recipient: str, settings: Settings,
+def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, settings: Settings,
               stop: threading.Event, record: Callable[[str, str], None]) -> DeliveryError | None:
     """Send with retries and backoff; return the last error, or None once accepted."""
     attempt = 0
@@ -219,7 +239,7 @@ def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, now: datetime
     The copy gets a fresh ``Message-ID``: if ``address`` is also a subscriber,
     the real message must not look like a duplicate of the test.
     """
-    message = mailing.address(address, now)
+    message = mailing.build(address, mailing.unsubscribe_for(address), now)
     message.replace_header("Subject", f"[test] {message['Subject']}")
     message.replace_header("Message-ID", make_msgid("test", domain=sender_domain(mailing.settings.email.sender)))
     error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+from briefing.deliver.encoded import Outgoing
 from briefing.errors import ConnectionFailed, DeliveryError
 from briefing.render.site import safe_path, write_file
 from briefing.settings import SmtpSettings
@@ -34,13 +35,15 @@ class Mailer(Protocol):
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None: ...
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Outgoing | EmailMessage, recipient: str) -> None:
         """Hand ``message`` over for ``recipient`` or raise ``DeliveryError``."""
         ...
 
 
-def eml_bytes(message: EmailMessage) -> bytes:
+def eml_bytes(message: Outgoing | EmailMessage) -> bytes:
     """The bytes SMTP carries for ``message``: CRLF line ends, as smtplib sends them."""
+    if isinstance(message, Outgoing):
+        return message.data  # encoded once for the edition: never serialised again
     return message.as_bytes(policy=message.policy.clone(linesep="\r\n"))
 
 
@@ -62,7 +65,7 @@ class OutboxMailer:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         return None
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Outgoing | EmailMessage, recipient: str) -> None:
         name = re.sub(r"[^A-Za-z0-9@._+-]", "_", recipient)[:200] + ".eml"
         self.written.append(write_file(safe_path(self.folder, name), eml_bytes(message)))
 
@@ -112,11 +115,14 @@ class SmtpMailer:
             raise ConnectionFailed(f"cannot connect to SMTP server {s.host}:{s.port} ({s.security}): {exc}") from None
         return connection
 
-    def send(self, message: EmailMessage, recipient: str) -> None:
+    def send(self, message: Outgoing | EmailMessage, recipient: str) -> None:
         if self.connection is None:
             self.connection = self._connect()
         try:
-            refused = self.connection.send_message(message, to_addrs=[recipient])
+            if isinstance(message, Outgoing):  # ASCII addresses only: what send_message would send, as is
+                refused = self.connection.sendmail(message.sender, [recipient], message.data)
+            else:
+                refused = self.connection.send_message(message, to_addrs=[recipient])
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = exc.recipients.get(recipient, (550, b"refused"))
             raise _refusal(recipient, code, reply) from None

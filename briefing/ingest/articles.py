@@ -15,8 +15,12 @@ TITLE_MAX_CHARS = 150
 
 def article_id(text: str) -> str:
     """Stable id from the content: case, punctuation and spacing do not matter."""
-    normal = " ".join(re.findall(r"\w+", text.casefold()))
-    return hashlib.sha256(normal.encode("utf-8")).hexdigest()[:16]
+    return words_id(re.findall(r"\w+", text.casefold()))
+
+
+def words_id(words: list[str]) -> str:
+    """``article_id`` of a text already split into its casefolded words (``neardup.words``)."""
+    return hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()[:16]
 
 
 def to_article(document: Document, ingested: datetime, *, id: str = "") -> Article:

@@ -22,8 +22,8 @@ from pathlib import Path
 from briefing.clock import Clock
 from briefing.errors import QuarantineError
 from briefing.ingest.files import SUFFIXES, read_documents
-from briefing.ingest.record import Progress, Tally, record
-from briefing.models import IngestReport, Quarantined
+from briefing.ingest.record import Progress, Tally, record_all
+from briefing.models import Document, IngestReport, Quarantined
 from briefing.settings import Settings
 from briefing.store import Store
 
@@ -46,11 +46,13 @@ def ingest_folders(settings: Settings, store: Store, clock: Clock, *, progress: 
     """Read every new or changed article file of every configured folder."""
     tally = Tally()
     changed = list(_changed_files(settings, store, clock, tally))
+    quarantined = store.quarantined_origins() if changed else set()
     for start in range(0, len(changed), BATCH_FILES):
+        batch = changed[start : start + BATCH_FILES]
         with store.transaction():
-            for done, state in enumerate(changed[start : start + BATCH_FILES], start=start + 1):
-                _ingest_file(settings, store, clock, state, tally)
-                if progress is not None:
+            _ingest_batch(settings, store, clock, batch, quarantined, tally)
+            if progress is not None:  # inside: an interrupt from the progress bar rolls back the batch
+                for done in range(start + 1, start + len(batch) + 1):
                     progress("files", done, len(changed))
     with store.transaction():
         for folder in settings.sources.folders:
@@ -151,22 +153,32 @@ def _first_visit(path: str, seen: set[str]) -> bool:
     return True
 
 
-def _ingest_file(settings: Settings, store: Store, clock: Clock, state: FileState, tally: Tally) -> None:
-    """Read one file into the store, or quarantine it; the caller holds the transaction."""
-    try:
-        if state.refusal:
-            raise QuarantineError(state.path, state.refusal)
-        documents = read_documents(Path(state.path), state.source, settings.sources.max_file_bytes)
-    except QuarantineError as exc:
-        log.warning("quarantined %s: %s", exc.origin, exc.reason)
-        store.quarantine(exc.origin, state.source, exc.reason, clock.now())
-        store.remember_file(state.path, state.size, state.mtime_ns, "")
-        tally.quarantined.append(Quarantined(exc.origin, exc.reason))
-        return
-    first = ""
-    for document in documents:
-        recorded = record(store, document, clock.now())
-        tally.count(recorded)
-        first = first or recorded.article_id
-    store.release(state.path)
-    store.remember_file(state.path, state.size, state.mtime_ns, first)
+def _ingest_batch(settings: Settings, store: Store, clock: Clock, batch: list[FileState], quarantined: set[str],
+                  tally: Tally) -> None:
+    """Read a batch of files into the store, or quarantine them; the caller holds the transaction.
+
+    ``record_all`` stores the documents of all of them in a few statements; the files'
+    (size, mtime) are remembered in one, and only files that were quarantined are released.
+    """
+    readable: list[tuple[FileState, list[Document]]] = []
+    remembered: list[tuple[str, int, int, str]] = []
+    for state in batch:
+        try:
+            if state.refusal:
+                raise QuarantineError(state.path, state.refusal)
+            readable.append((state, read_documents(Path(state.path), state.source, settings.sources.max_file_bytes)))
+        except QuarantineError as exc:
+            log.warning("quarantined %s: %s", exc.origin, exc.reason)
+            store.quarantine(exc.origin, state.source, exc.reason, clock.now())
+            remembered.append((state.path, state.size, state.mtime_ns, ""))
+            tally.quarantined.append(Quarantined(exc.origin, exc.reason))
+    recorded = iter(record_all(store, [d for _, documents in readable for d in documents], clock.now))
+    for state, documents in readable:
+        first = ""
+        for _ in documents:
+            outcome = next(recorded)
+            tally.count(outcome)
+            first = first or outcome.article_id
+        remembered.append((state.path, state.size, state.mtime_ns, first))
+    store.release_all([state.path for state, _ in readable if state.path in quarantined])
+    store.remember_files(remembered)

@@ -29,6 +29,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
+import numpy as np
+
 NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE_WORDS = 3
 MIN_WORDS = 20
@@ -36,6 +38,7 @@ SIGNATURE_SIZE = 96
 BAND_ROWS = 3
 _EMPTY = 0xFFFFFFFF
 _WORD = re.compile(r"\w+")
+_NUMPY_FROM = 48  # shingles; below this numpy's call overhead costs more than the loop
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,12 @@ class Fingerprint:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    found = words(text)
-    hashes = _shingles(found)
+    return fingerprint_words(words(text))
+
+
+def fingerprint_words(found: list[str]) -> Fingerprint:
+    """``fingerprint`` of a text already split by ``words`` (ingest splits each text once)."""
+    hashes = word_shingles(found)
     keys = band_keys(signature(hashes)) if len(found) >= MIN_WORDS else ()
     return Fingerprint(len(found), hashes, keys)
 
@@ -64,14 +71,15 @@ def words(text: str) -> list[str]:
 
 def shingles(text: str) -> frozenset[int]:
     """32-bit hashes of the text's word 3-shingles (crc32: fast, stable across runs)."""
-    return _shingles(words(text))
+    return word_shingles(words(text))
 
 
-def _shingles(found: list[str]) -> frozenset[int]:
-    return frozenset(
-        zlib.crc32(" ".join(found[i : i + SHINGLE_WORDS]).encode("utf-8"))
-        for i in range(max(1, len(found) - SHINGLE_WORDS + 1))
-    )
+def word_shingles(found: list[str]) -> frozenset[int]:
+    """``shingles`` of a text already split by ``words``."""
+    if len(found) < SHINGLE_WORDS:  # one shingle of all (or none) of the words
+        return frozenset((zlib.crc32(" ".join(found).encode("utf-8")),))
+    triples = zip(found, found[1:], found[2:])  # SHINGLE_WORDS = 3
+    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode() for a, b, c in triples]))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -83,10 +91,26 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
 def signature(hashes: frozenset[int]) -> list[int]:
     """One-permutation MinHash: the least mixed hash in each of ``SIGNATURE_SIZE`` buckets.
 
-    Each crc32 goes through murmur3's 32-bit finaliser first (inlined: this
-    loop is the hot path of a cold ingest) so that crc32's linearity does not
-    bias the buckets.
+    Each crc32 goes through murmur3's 32-bit finaliser first so that crc32's
+    linearity does not bias the buckets. Vectorised with numpy (uint32
+    arithmetic wraps exactly as the ``& 0xFFFFFFFF`` of ``signature_python``):
+    this was the hot loop of a cold ingest (``bench/ingest.py --minhash``).
     """
+    if len(hashes) < _NUMPY_FROM:
+        return signature_python(hashes)
+    value = np.fromiter(hashes, dtype=np.uint32, count=len(hashes))
+    value ^= value >> 16
+    value *= np.uint32(0x85EBCA6B)
+    value ^= value >> 13
+    value *= np.uint32(0xC2B2AE35)
+    value ^= value >> 16
+    mins = np.full(SIGNATURE_SIZE, _EMPTY, dtype=np.uint32)
+    np.minimum.at(mins, value % SIGNATURE_SIZE, value)
+    return [int(v) for v in mins.tolist()]
+
+
+def signature_python(hashes: frozenset[int]) -> list[int]:
+    """``signature`` in plain Python: the reference, and faster for a handful of shingles."""
     mins = [_EMPTY] * SIGNATURE_SIZE
     for value in hashes:
         value ^= value >> 16

@@ -37,7 +37,7 @@ from briefing.ingest.fulltext import (
     queue_page,
     wants_full_text,
 )
-from briefing.ingest.record import Progress, Tally, record
+from briefing.ingest.record import Progress, Tally, record_all
 from briefing.models import IngestReport, Quarantined
 from briefing.settings import FeedSource, Settings
 from briefing.store import SourceState, Store
@@ -138,12 +138,13 @@ def _take_answer(poll: _Poll, feed: FeedSource, state: SourceState, answer: Fetc
         raise SourceError(state.url, f"HTTP {answer.status} {answer.reason}".strip())
     documents = keep_entries(parse_feed(answer.body, answer.headers, state.name, answer.url), feed)
     with store.transaction():
-        for entry in documents:
-            document = known_text(store, entry)  # a page already extracted is not fetched again
-            tally.count(record(store, document, clock.now()))
-            if (poll.pages is not None and document is entry and wants_full_text(feed, entry, poll.settings.sources)
-                    and poll.keep(entry)):
-                queue_page(store, entry, clock.now())
+        known = [known_text(store, entry) for entry in documents]  # a page already extracted is not fetched again
+        for recorded in record_all(store, known, clock.now):
+            tally.count(recorded)
+        if poll.pages is not None:
+            for entry, document in zip(documents, known, strict=True):
+                if document is entry and wants_full_text(feed, entry, poll.settings.sources) and poll.keep(entry):
+                    queue_page(store, entry, clock.now())
         store.release(state.url)
         store.source_ok(state.name, clock.now(), etag=answer.headers.get("etag", ""),
                         last_modified=answer.headers.get("last-modified", ""), url=answer.moved_to)

@@ -24,18 +24,20 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from briefing.ingest.articles import article_id, to_article
+from briefing.ingest.articles import article_id, to_article, words_id
 from briefing.ingest.mojibake import repaired
 from briefing.ingest.neardup import (
     NEAR_DUPLICATE_JACCARD,
     Fingerprint,
     fingerprint,
+    fingerprint_words,
     jaccard,
     shingles,
+    words,
 )
 from briefing.ingest.urls import canonical_url
-from briefing.models import Document, IngestReport, Quarantined
-from briefing.store import Store
+from briefing.models import Article, Document, IngestReport, Quarantined
+from briefing.store import Store, article_row
 
 # A pass reports progress as (stage, items done, items in this stage).
 Progress = Callable[[str, int, int], None]
@@ -163,3 +165,166 @@ def combine(*reports: IngestReport) -> IngestReport:
         parts = [getattr(report, item.name) for report in reports]
         values[item.name] = sum(parts, ()) if isinstance(parts[0], tuple) else sum(parts)
     return IngestReport(**values)
+
+
+# --- a batch at a time ----------------------------------------------------------
+#
+# ``record_all`` makes exactly the decisions ``record`` makes, document by
+# document in order, but from one lookup per batch (origins, canonical URLs,
+# GUIDs, text hashes and ids, band keys, candidate texts) plus what the earlier
+# documents of the batch did, and writes with one multi-row statement per table.
+# Nothing is written that cannot change anything: no DELETE of bands for a new
+# id, no repeated text-hash check. Anything unusual goes through ``record``: the
+# same origin twice in one batch, or a row a concurrent writer stored between
+# the lookups and the insert (the batch's savepoint is rolled back first).
+
+
+class _Raced(Exception):
+    """A concurrent writer stored one of the batch's articles first."""
+
+
+@dataclass
+class _Prepared:
+    document: Document
+    at: datetime
+    text_hash: str
+    canonical: str
+    prints: Fingerprint
+
+
+def record_all(store: Store, documents: list[Document], now: Callable[[], datetime]) -> list[Recorded]:
+    """``record`` for each document, in order, in a few statements; the caller holds the transaction.
+
+    ``now`` is asked once per document, as ``record`` would be called.
+    """
+    keys = [(d.source, d.origin) for d in documents]
+    if len(documents) < 2 or len(set(keys)) != len(keys):
+        return [record(store, d, now()) for d in documents]
+    items = [_prepare(d, now()) for d in documents]
+    try:
+        with store.transaction():  # a savepoint inside the caller's transaction
+            return _Batch(store, items).run()
+    except _Raced:
+        return [record(store, item.document, item.at) for item in items]
+
+
+def _prepare(document: Document, at: datetime) -> _Prepared:
+    document = repaired(document)  # as in ``record``: mojibake undone (and logged) before the id is taken
+    found = words(document.text)  # the one tokenisation: content id and fingerprint
+    return _Prepared(document, at, words_id(found), canonical_url(document.url), fingerprint_words(found))
+
+
+class _Batch:
+    """The store as ``record`` would see it document by document: the lookups, then this batch's own rows."""
+
+    def __init__(self, store: Store, items: list[_Prepared]) -> None:
+        self.store, self.items = store, items
+        self.previous = store.origin_articles([(i.document.source, i.document.origin) for i in items])
+        matching = [item for item in self.items if self._needs_matching(item)]
+        self.by_url = store.sources_with("canonical_url", [i.canonical for i in matching if i.canonical])
+        self.by_guid = store.sources_with("guid", [i.document.guid for i in matching
+                                                   if is_global_guid(i.document.guid)])
+        self.by_hash, self.ids = store.hashes_and_ids([i.text_hash for i in matching])
+        self.bands = store.band_members([k for i in matching if i.prints.matchable for k in i.prints.band_keys])
+        self.texts = store.article_texts(sorted({id_ for ids in self.bands.values() for id_ in ids}))
+        self.shingles: dict[str, frozenset[int]] = {}
+        self.hash_of: dict[str, str] = {}  # text hashes changed by this batch's new versions
+        self.new_rows: list[dict[str, Any]] = []
+        self.versions: list[tuple[Article, str]] = []
+        self.band_rows: list[tuple[int, str]] = []
+        self.source_rows: list[dict[str, str]] = []
+
+    def _needs_matching(self, item: _Prepared) -> bool:
+        found = self.previous.get((item.document.source, item.document.origin))
+        return found is None or (found[1] != item.text_hash and found[2] != "new")
+
+    def run(self) -> list[Recorded]:
+        recorded = [self._decide(item) for item in self.items]
+        self._write()
+        return recorded
+
+    def _decide(self, item: _Prepared) -> Recorded:
+        document = item.document
+        previous = self.previous.get((document.source, document.origin))
+        if previous is not None:
+            previous_id, previous_hash, matched_by = previous
+            if self.hash_of.get(previous_id, previous_hash) == item.text_hash:
+                return Recorded(Outcome.UNCHANGED, previous_id)
+            if matched_by == "new":
+                return self._new_version(item, previous_id)
+        match = self._same_story(item)
+        if match is not None:
+            self._remember(match[0], item, match[1])
+            return Recorded(Outcome.DUPLICATE, match[0], match[1])
+        new_id = item.text_hash if item.text_hash not in self.ids else article_id(
+            f"{document.text}\n{document.source}\n{document.origin}")
+        if new_id in self.ids:
+            raise _Raced(new_id)  # ``record`` would meet a refused insert here: let it
+        self.ids.add(new_id)
+        self.new_rows.append(article_row(to_article(document, item.at, id=new_id), origin=document.origin,
+                                         canonical_url=item.canonical, guid=document.guid, text_hash=item.text_hash))
+        self._index(new_id, item)
+        self._remember(new_id, item, "new")
+        return Recorded(Outcome.ADDED, new_id)
+
+    def _new_version(self, item: _Prepared, id_: str) -> Recorded:
+        self.versions.append((to_article(item.document, item.at, id=id_), item.text_hash))
+        self.hash_of[id_] = item.text_hash
+        for members in self.bands.values():  # its old bands are replaced
+            members.discard(id_)
+        self.band_rows = [(key, owner) for key, owner in self.band_rows if owner != id_]
+        self.by_hash = {h: owner for h, owner in self.by_hash.items() if owner != id_}
+        self._index(id_, item)
+        self._remember(id_, item, "new")
+        return Recorded(Outcome.UPDATED, id_)
+
+    def _index(self, id_: str, item: _Prepared) -> None:
+        """What the rows of a new article (or version) add to the lookups of the documents after it."""
+        self.by_hash.setdefault(item.text_hash, id_)
+        self.shingles[id_] = item.prints.shingles
+        for key in item.prints.band_keys:
+            self.bands.setdefault(key, set()).add(id_)
+            self.band_rows.append((key, id_))
+
+    def _same_story(self, item: _Prepared) -> tuple[str, str] | None:
+        """``_same_story`` against the lookups."""
+        document, prints = item.document, item.prints
+        if item.canonical and (found := self.by_url.get(item.canonical)):
+            return found, "url"
+        if is_global_guid(document.guid) and (found := self.by_guid.get(document.guid)):
+            return found, "guid"
+        if not prints.matchable:
+            return None
+        if found := self.by_hash.get(item.text_hash):
+            return found, "text"
+        candidates = {id_ for key in prints.band_keys for id_ in self.bands.get(key, ())}
+        scored = [(jaccard(prints.shingles, self._shingles_of(id_)), id_) for id_ in candidates]
+        best = max(scored, default=(0.0, ""))
+        return (best[1], "near") if best[0] >= NEAR_DUPLICATE_JACCARD else None
+
+    def _shingles_of(self, id_: str) -> frozenset[int]:
+        if id_ not in self.shingles:
+            self.shingles[id_] = shingles(self.texts[id_])
+        return self.shingles[id_]
+
+    def _remember(self, id_: str, item: _Prepared, matched_by: str) -> None:
+        document = item.document
+        guid = document.guid if is_global_guid(document.guid) else ""
+        self.source_rows.append({
+            "article_id": id_, "source": document.source, "origin": document.origin, "url": document.url,
+            "canonical_url": item.canonical, "guid": guid, "matched_by": matched_by, "seen_at": item.at.isoformat(),
+        })
+        if item.canonical:
+            self.by_url.setdefault(item.canonical, id_)
+        if guid:
+            self.by_guid.setdefault(guid, id_)
+
+    def _write(self) -> None:
+        if self.store.add_articles(self.new_rows) != len(self.new_rows):
+            raise _Raced("articles")  # a content id or canonical URL stored meanwhile by another process
+        for article, text_hash in self.versions:
+            self.store.replace_article(article, text_hash=text_hash)
+        if self.versions:
+            self.store.drop_bands([article.id for article, _ in self.versions])
+        self.store.add_bands(self.band_rows)
+        self.store.add_article_sources(self.source_rows)

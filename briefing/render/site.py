@@ -14,6 +14,11 @@ to stay inside ``out/`` (symlinks resolved); files are written atomically
 (temp file + rename) so a web server never serves half a page, and readable
 by all (0644) so that it can serve them at all. Links between our own pages
 are relative, so the archive works from any static file server.
+
+A build does each piece of work once: an article page is rendered only for an
+article that an edition of the archive links (not for every unpublished
+article the week brought), and a file whose bytes are already on disk is left
+alone (no rewrite, no new mtime: rsync and caches see nothing changed).
 """
 
 from __future__ import annotations
@@ -53,6 +58,17 @@ def safe_path(root: Path, *parts: str) -> Path:
     return path
 
 
+def write_if_changed(path: Path, data: str | bytes) -> Path:
+    """``write_file``, unless ``path`` already holds exactly these bytes."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        if path.stat().st_size == len(payload) and path.read_bytes() == payload:
+            return path
+    except OSError:
+        pass  # not there (or unreadable): write it
+    return write_file(path, payload)
+
+
 def write_file(path: Path, data: str | bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
@@ -84,20 +100,27 @@ def write_site(
     written: list[Path] = []
     for briefing in editions:
         page = _edition_page(env, briefing, site_url)
-        written.append(write_file(_edition_path(root, briefing.edition.key, "index.html"), page))
+        written.append(write_if_changed(_edition_path(root, briefing.edition.key, "index.html"), page))
     key = current.edition.key
-    written.append(write_file(_edition_path(root, key, "email.html"), email.html))
-    written.append(write_file(_edition_path(root, key, "email.txt"), email.text))
+    written.append(write_if_changed(_edition_path(root, key, "email.html"), email.html))
+    written.append(write_if_changed(_edition_path(root, key, "email.txt"), email.text))
+    linked = linked_article_ids(editions)
     for article in articles:
-        if not http_url(article.url):  # its references point at this page instead (see article_page)
-            written.append(write_file(_article_path(root, article.id), _article_page(env, article, title)))
-    written.append(write_file(safe_path(root, "index.html"), _index_page(env, title, editions)))
+        # Only articles an edition links to this page (see article_page) get one.
+        if article.id in linked and not http_url(article.url):
+            written.append(write_if_changed(_article_path(root, article.id), _article_page(env, article, title)))
+    written.append(write_if_changed(safe_path(root, "index.html"), _index_page(env, title, editions)))
     feed_editions = list(editions[:keep])
     for name in ("feed.xml", "atom.xml"):
         generator = build_feed(title, site_url, feed_editions, lambda b: _feed_item(env, b, site_url), self_name=name)
         document = generator.rss_str(pretty=True) if name == "feed.xml" else generator.atom_str(pretty=True)
-        written.append(write_file(safe_path(root, name), bytes(document)))
+        written.append(write_if_changed(safe_path(root, name), bytes(document)))
     return Site(root=root, files=tuple(written))
+
+
+def linked_article_ids(editions: Sequence[Briefing]) -> set[str]:
+    """Ids of every article the editions reference (each reference may be a link to its page here)."""
+    return {ref.id for briefing in editions for story in briefing.stories for ref in story.articles}
 
 
 def _edition_path(root: Path, key: str, name: str) -> Path:

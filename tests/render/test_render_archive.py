@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from dataclasses import replace
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +19,7 @@ from jinja2 import Environment
 from lxml import html as lxml_html
 
 from briefing.errors import RenderError
-from briefing.models import Article, Sections
+from briefing.models import Article, ArticleRef, Briefing, Sections
 from tests.render.conftest import SeedsSite, static_server
 from tests.render.email_rules import parse_errors
 from tests.render.synthetic import SITE, publish, weekly_editions
@@ -96,10 +97,40 @@ def test_pages_are_readable_by_a_web_server(seeds_site: SeedsSite) -> None:
 def test_articles_without_a_usable_link_get_a_page(tmp_path: Path, env: Environment) -> None:
     articles = tuple(article(f"{n:016x}", url) for n, url in
                      enumerate(("", "javascript:alert(1)", "data:text/html,x", "https://example.org/a")))
-    publish(tmp_path, env, weekly_editions(1), articles=articles)
+    publish(tmp_path, env, linking(weekly_editions(1), articles), articles=articles)
     written = sorted(p.name for p in (tmp_path / "articles").iterdir())
     assert written == ["0000000000000000.html", "0000000000000001.html", "0000000000000002.html"]
     assert not page(tmp_path / "articles" / "0000000000000001.html").xpath("//a[contains(@href, 'javascript')]")
+
+
+def test_only_articles_an_edition_links_get_a_page(tmp_path: Path, env: Environment) -> None:
+    shown, unshown = article("00000000000000aa"), article("00000000000000bb")
+    publish(tmp_path, env, linking(weekly_editions(1), (shown,)), articles=(shown, unshown))
+    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["00000000000000aa.html"]
+
+
+def test_a_rebuild_leaves_unchanged_files_alone(tmp_path: Path, env: Environment) -> None:
+    shown = article("00000000000000aa")
+    editions = linking(weekly_editions(2), (shown,))
+    first = publish(tmp_path, env, editions, articles=(shown,))
+    before = {path: path.stat().st_ino for path in first.files}
+    second = publish(tmp_path, env, editions, articles=(shown,))
+    assert second.files == first.files
+    assert {path: path.stat().st_ino for path in second.files} == before  # a rewrite is a rename: a new inode
+    changed = publish(tmp_path, env, linking(editions, (article("00000000000000aa", title="Another title"),)),
+                      articles=(article("00000000000000aa", title="Another title"),))
+    renewed = {str(path.relative_to(tmp_path)) for path in changed.files if path.stat().st_ino != before[path]}
+    newest = editions[0].edition.key  # its page and the feeds show the new title; nothing else changed
+    assert renewed == {"articles/00000000000000aa.html", f"{newest}/index.html", "feed.xml", "atom.xml"}
+
+
+def linking(editions: list[Briefing], articles: tuple[Article, ...]) -> list[Briefing]:
+    """``editions`` with the newest one's first story also referencing ``articles`` (by their pages)."""
+    refs = tuple(ArticleRef(id=a.id, title=a.title, url=f"{SITE}articles/{a.id}.html", source=a.source,
+                            published=a.published) for a in articles)
+    newest = editions[0]
+    story = replace(newest.stories[0], articles=newest.stories[0].articles + refs)
+    return [replace(newest, stories=(story, *newest.stories[1:])), *editions[1:]]
 
 
 def article(id: str, url: str = "", title: str = "A title", source: str = "feed", text: str = "Text.") -> Article:
@@ -117,7 +148,8 @@ def test_no_article_field_writes_outside_out(tmp_path_factory: pytest.TempPathFa
     project = tmp_path_factory.mktemp("project")
     out = project / "out"
     try:
-        publish(out, env, weekly_editions(1), articles=(article(id, url, title, source, text),))
+        linked = (article(id, url, title, source, text),)
+        publish(out, env, linking(weekly_editions(1), linked), articles=linked)
     except RenderError:
         pass  # refusing the article is fine; writing elsewhere is not
     outside = [p for p in project.rglob("*") if not p.is_relative_to(out)]
@@ -130,7 +162,7 @@ def test_a_symlink_out_of_the_folder_is_refused(tmp_path: Path, env: Environment
     elsewhere.mkdir()
     os.symlink(elsewhere, out / "articles")
     with pytest.raises(RenderError, match="outside"):
-        publish(out, env, weekly_editions(1), articles=(article("0" * 16),))
+        publish(out, env, linking(weekly_editions(1), (article("0" * 16),)), articles=(article("0" * 16),))
     assert list(elsewhere.iterdir()) == []
 
 

@@ -1,0 +1,158 @@
+"""Send benchmark: one edition to N recipients, next to raw smtplib and today's code, in one run.
+
+    .venv/bin/python bench/send.py                       # 2,000 recipients
+    .venv/bin/python bench/send.py --recipients 500 --repeat 1
+
+Every figure is a whole process, timed from start to exit, against one SMTP
+server (aiosmtpd on 127.0.0.1, accepting everything) running in a process of
+its own, so that it does not share the sender's interpreter:
+
+- floor: raw ``smtplib``, one connection, ``sendmail`` of one prepared
+  message (the seeds edition's ``.eml``, as briefing's dry run writes it) to
+  each recipient in turn: no ledger, no per-recipient headers;
+- briefing: ``briefing send`` of the seeds edition (fresh SQLite store,
+  ``BRIEFING_SECRET_KEY`` set, so every copy has its own unsubscribe token);
+- today's code: the same command from commit ``a2d3cff`` (``bench/baseline.py``).
+
+Each is the best of ``--repeat`` runs; the server's count is checked after each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from baseline import ROOT, baseline_tree, env_for
+
+SECRET = "bench-secret-0123456789abcdef0123456789"
+
+
+def serve(port: int) -> None:
+    """The SMTP server process: prints "ready", then answers each stdin line with the count so far."""
+    from aiosmtpd.controller import Controller
+
+    class Count:
+        received = 0
+
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            Count.received += len(envelope.rcpt_tos)
+            return "250 OK"
+
+    controller = Controller(Count(), hostname="127.0.0.1", port=port)
+    controller.start()
+    print("ready", flush=True)
+    for _ in sys.stdin:
+        print(Count.received, flush=True)
+        Count.received = 0
+    controller.stop()
+
+
+def raw(port: int, count: int, eml: Path) -> None:
+    """The floor: one connection, one prepared message, ``count`` recipients."""
+    data = eml.read_bytes()
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as connection:
+        for index in range(count):
+            connection.sendmail("briefing@example.org", [f"reader{index:05d}@example.org"], data)
+
+
+def write_project(folder: Path, port: int, count: int) -> Path:
+    shutil.copytree(ROOT / "seeds", folder / "seeds")
+    recipients = ", ".join(f'"reader{i:05d}@example.org"' for i in range(count))
+    config = folder / "briefing.toml"
+    config.write_text(
+        f'[sources]\nfolders = ["seeds"]\n[store]\npath = "var/briefing.db"\n[output]\ndir = "out"\n'
+        f'[email]\nrecipients = [{recipients}]\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+        '[briefing]\nsend_empty = true\n', encoding="utf-8")
+    return config
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        return serve(args.serve)
+    if args.raw:
+        return raw(int(args.raw[0]), int(args.raw[1]), Path(args.raw[2]))
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None and server.stdin is not None
+    if server.stdout.readline().strip() != "ready":
+        sys.exit("the SMTP server did not start")
+
+    def received() -> int:
+        server.stdin.write("count\n")  # type: ignore[union-attr]
+        server.stdin.flush()  # type: ignore[union-attr]
+        return int(server.stdout.readline())  # type: ignore[union-attr]
+
+    n = args.recipients
+    results: dict[str, float] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="briefing-bench-") as folder, baseline_tree() as old:
+            work = Path(folder)
+            config = write_project(work, port, n)
+            env = env_for(None) | {"BRIEFING_SECRET_KEY": SECRET}
+            timed([sys.executable, "-m", "briefing", "-q", "--config", str(config), "send", "--dry-run"], env, work)
+            eml = next((work / "out" / "outbox").rglob("*.eml"))
+            received()
+            runs = {
+                "raw smtplib, one connection (floor)": ([sys.executable, __file__, "--raw", str(port), str(n), str(eml)],
+                                                        env),
+                "briefing send": ([sys.executable, "-m", "briefing", "-q", "--config", str(config), "send"], env),
+                "briefing send, today's code (a2d3cff)": (
+                    [sys.executable, "-m", "briefing", "-q", "--config", str(config), "send"],
+                    env_for(old) | {"BRIEFING_SECRET_KEY": SECRET}),
+            }
+            for label, (command, run_env) in runs.items():
+                best = float("inf")
+                for _ in range(args.repeat):
+                    shutil.rmtree(work / "var", ignore_errors=True)
+                    best = min(best, timed(command, run_env, work))
+                    if (got := received()) != n:
+                        sys.exit(f"{label}: the server received {got} messages for {n} recipients")
+                results[label] = best
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+    report(n, results)
+
+
+def report(n: int, results: dict[str, float]) -> None:
+    floor = results["raw smtplib, one connection (floor)"]
+    print(f"send of the seeds edition to {n:,} recipients (whole processes, best of runs):")
+    print(f"  {'':<40} {'seconds':>8} {'msg/s':>8} {'vs floor':>9}")
+    for label, seconds in results.items():
+        print(f"  {label:<40} {seconds:>8.2f} {n / seconds:>8.0f} {seconds / floor:>8.2f}x")
+    now, before = results["briefing send"], results["briefing send, today's code (a2d3cff)"]
+    print(f"  briefing is {before / now:.2f}x faster than today's code")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Commands that find the store at head do not pay for importing Alembic."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROBE = """
+import sys
+from briefing.cli import cli
+try:
+    cli({args!r}, standalone_mode=False)
+finally:
+    print("ALEMBIC" if any(name.split(".")[0] == "alembic" for name in sys.modules) else "NO-ALEMBIC")
+"""
+
+
+def _imports_alembic(tmp_path: Path, *args: str) -> bool:
+    done = subprocess.run([sys.executable, "-c", PROBE.format(args=["-q", "--config", str(tmp_path / "b.toml"), *args])],
+                          capture_output=True, text=True, cwd=tmp_path, check=True)
+    return done.stdout.strip().splitlines()[-1] == "ALEMBIC"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "one.txt").write_text("Rare earths\n\n" + "Prices rose again this week. " * 8,
+                                                    encoding="utf-8")
+    (tmp_path / "b.toml").write_text('[sources]\nfolders = ["articles"]\n[store]\npath = "var/b.db"\n'
+                                     '[output]\ndir = "out"\n', encoding="utf-8")
+    return tmp_path
+
+
+def test_a_new_store_is_migrated_with_alembic_then_commands_skip_it(project: Path) -> None:
+    assert _imports_alembic(project, "status")  # a migration is due: the empty store gets the schema
+    assert not _imports_alembic(project, "status")
+    assert not _imports_alembic(project, "build")
+    assert not _imports_alembic(project, "--help")
