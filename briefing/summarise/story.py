@@ -101,7 +101,9 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
     on_story = _relevance(articles)
     reports, analysis = zip(*(_highlights(a, actor, on_story) for a in articles))
     common = lower_case_words([a.text for a in articles])
-    highlights = _facts_first(_round_robin(reports), title, budget.highlights, common)
+    # A story of few articles is shorter: at most HIGHLIGHTS_PER_ARTICLE highlights per article.
+    limit = min(budget.highlights, HIGHLIGHTS_PER_ARTICLE * len(articles))
+    highlights = _facts_first(_round_robin(reports), title, limit, common)
     told = [title, *(p.text for p in highlights)]
     meanings = merge_points(_round_robin([[*moved, *_implications(a)] for moved, a in zip(analysis, articles)]), None, told)
     implications = _advice_once(meanings, budget.implications)
