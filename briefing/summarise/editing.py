@@ -38,6 +38,14 @@ JUNK = re.compile(
     r"^(?:advertisement|sponsored|related:|more:|see also\b)",
     re.IGNORECASE,
 )
+# A caption's verb is in the present tense, of a person seen in the photo.
+CAPTION = re.compile(
+    r"^[^.!?]{3,120}?\b(?:speaks|poses|pose|gestures|looks on|look on|smiles|waves|listens|stands|sits|"
+    r"is pictured|are pictured|is seen|are seen|pictured)\s(?:alongside|beside|with|at|during|in|on|to|as|"
+    r"next to|after|before|outside|inside|left|right|\()",
+)
+FRAGMENT_OPENER = re.compile(r"^(?:plans|aims|expects|targets|seeks|announces|signs|reports|continues|achieved|"
+                             r"expected|production capacity of)\b", re.IGNORECASE)
 LEAD_IN = re.compile(
     r":\s*$|"
     r"\b(?:underscores?|highlights?|raises?|offers?|points? to|reveals?|brings?|suggests?)\b[^.]{0,40}\b"
@@ -51,7 +59,8 @@ DANGLING = re.compile(
     r"^(?:it|it's|it’s|its|this|that|these|those|they|they're|their|them|he|she|his|her|such|"
     r"meanwhile|however|moreover|furthermore|additionally|also|but|and|or|so|still|yet|instead|thus|"
     r"therefore|hence|nevertheless|nonetheless|similarly|likewise|otherwise|besides|indeed|again|then|"
-    r"in addition|at the same time|as a result|on the other hand|by contrast|in turn|even so)\b"
+    r"in addition|at the same time|as a result|on the other hand|by contrast|in turn|even so|"
+    r"for example|for instance|in fact|as such|in other words|after all)\b"
     r"|^\w+ like (?:this|that|these|those)\b"
     r"|^the (?:event|move|meeting|development|decision|step|session|company|producer|firm|group)\b(?! of\b)",
     re.IGNORECASE,
@@ -73,7 +82,7 @@ MONTH = (
     r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 DATE = re.compile(
-    rf"\b{MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{MONTH}\b|\b(?:on|since|by|in|from|until)\s+{MONTH}\b|"
+    rf"\b{MONTH}\s+\d{{1,2}}\b|\b\d{{1,2}}\s+{MONTH}\b|\b{MONTH}\s+(?:19|20)\d\d\b|\b(?:on|since|by|in|from|until)\s+{MONTH}\b|"
     r"\bnew year[’']?s day\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|\bthis week\b|\blast week\b|"
     r"\b(?:19|20)\d\d\b",
     re.IGNORECASE,
@@ -94,6 +103,7 @@ EVENT = re.compile(
     r"to build|to acquire|to buy|to invest|partner(?:ed|s)? with|teamed up)\b",
     re.IGNORECASE,
 )
+SUPERLATIVE = re.compile(r"\b(?:the|its|their) (?:world[’']s )?(?:only|first|largest|biggest|sole)\b", re.IGNORECASE)
 PERSON = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+(?:\s[A-Z][a-z]+)+\b")
 ANALYSIS = re.compile(
     r"\b(?:must|should|need to|needs to|demonstrates?|underscores?|highlights?|illustrates?|reflects?|"
@@ -127,6 +137,12 @@ def is_junk(sentence: str) -> bool:
     return bool(JUNK.search(sentence))
 
 
+def is_caption(sentence: str) -> bool:
+    """A photo caption ("X speaks alongside Y at ...", "... is pictured ...") or a
+    headline-style fragment with no subject ("Plans to expand ..."): not a sentence."""
+    return bool(CAPTION.search(sentence) or FRAGMENT_OPENER.match(sentence))
+
+
 def is_lead_in(sentence: str) -> bool:
     return bool(LEAD_IN.search(sentence.strip()))
 
@@ -140,7 +156,7 @@ def stands_alone(sentence: str, *, min_words: int = 6, max_words: int = 45) -> b
     words = len(sentence.split())
     if words < min_words or words > max_words:
         return False
-    return not (is_junk(sentence) or is_lead_in(sentence) or is_dangling(sentence))
+    return not (is_junk(sentence) or is_lead_in(sentence) or is_dangling(sentence) or is_caption(sentence))
 
 
 def fact_score(sentence: str) -> float:
@@ -156,6 +172,8 @@ def fact_score(sentence: str) -> float:
         score += 1.0
     if PERSON.search(sentence):
         score += 0.5
+    if SUPERLATIVE.search(sentence):
+        score += 0.5  # "the only U.S. maker", "the first time in decades": a fact about the actor
     return score
 
 
@@ -182,7 +200,8 @@ def facts_in(sentence: str) -> set[str]:
     """The specific facts of ``sentence``: amounts, dates (not bare years) and numbers, normalised."""
     found = {re.sub(r"[\s,]", "", m.group(0).lower()) for m in AMOUNT.finditer(sentence)}
     found |= {re.sub(r"\s+", " ", m.group(0).lower()) for m in DATE.finditer(sentence) if not m.group(0).isdigit()}
-    found |= {m.group(0).lower() for m in NUMBER.finditer(sentence) if not re.fullmatch(r"(?:19|20)\d\d", m.group(0))}
+    # Not bare years, nor a lone digit ("Phase 1", "one of 3"): too common to tell two points apart.
+    found |= {m.group(0).lower() for m in NUMBER.finditer(sentence) if not re.fullmatch(r"(?:19|20)\d\d|\d", m.group(0))}
     return found
 
 
@@ -200,6 +219,7 @@ def tidy(sentence: str) -> tuple[str, tuple[str, ...]]:
     text = DATELINE.sub("", text)
     text = OPENERS.sub("", text)
     text = _PARENTHESIS.sub("", text)
+    text = DATELINE.sub("", text.lstrip())  # "STILLWATER, Okla. (KOCO) — ...": the dateline past its aside
     text = _APPOSITIVE.sub(_drop_description, text)
     text = _ASIDE_BEFORE_VERB.sub(_drop_description, text, count=1) if len(text.split()) > 20 else text
     text = _DASH_ASIDE.sub(" ", text) if text.count("—") + text.count("–") >= 2 else text

@@ -13,7 +13,7 @@ the same point when any of these holds:
   capitalised names), or the fact and a cosine of at least ``FACT_COSINE``;
 * they share ``SHARED_FACTS`` facts;
 
-but two bullets that each carry facts and share none are two points unless
+but two bullets that each carry a fact the other lacks are two points unless
 their similarity reaches ``DISTINCT_FACTS_POINT``.
 
 ``bench/editorial.py`` measures it on labelled pairs built from the
@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 
 from briefing.models import Point
 from briefing.summarise.editing import fact_score, facts_in
+from briefing.summarise.facts import fact_units
 from briefing.summarise.tags import entities_in
 from briefing.summarise.vectors import Vector, cosine, tfidf, tokens
 
@@ -43,6 +44,7 @@ CONTAINED = 0.6
 CONTAINED_MIN_STEMS = 4
 FACT_COSINE = 0.12
 SHARED_FACTS = 2
+UNIT_SUBSTANCE = 0.25
 _NAME = re.compile(r"\b[A-Z][\w’'&.-]*(?:\s(?:of\s)?[A-Z][\w’'&.-]*)+")
 
 
@@ -108,9 +110,11 @@ def same_point(a: Features, b: Features) -> bool:
     """Whether two bullets make one point (see the module docstring)."""
     close = similarity(a, b)
     shared_facts = len(a.facts & b.facts)
-    if a.facts and b.facts and not shared_facts:
-        # Two dates, amounts or counts and none in common: two events ("July 2" and
-        # "April 1"), however alike the words around them.
+    if a.facts - b.facts and b.facts - a.facts:
+        # Each states a date, amount or count the other does not: two facts ("July 2" and
+        # "April 1"; "25 to 35 tonnes in Q2" and "850 to 1,000 tonnes a year"), however
+        # alike the words around them. (When one's facts are among the other's, the other
+        # says it again, with more: the merged bullet keeps that wording.)
         return close >= DISTINCT_FACTS_POINT
     if close >= SAME_POINT or contained(a, b):
         return True
@@ -120,10 +124,11 @@ def same_point(a: Features, b: Features) -> bool:
 
 
 def substance(text: str) -> float:
-    """More facts and a bullet's length (about 12 to 35 words) make a wording more informative."""
+    """More facts, more of the numbers and names a reader looks for (``facts.fact_units``)
+    and a bullet's length (about 12 to 35 words) make a wording more informative."""
     words = len(text.split())
     length = 1.0 if 12 <= words <= 35 else 0.5 if 8 <= words <= 45 else 0.0
-    return fact_score(text) + length
+    return fact_score(text) + length + UNIT_SUBSTANCE * len(fact_units(text))
 
 
 @dataclass

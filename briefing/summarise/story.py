@@ -33,20 +33,36 @@ from itertools import zip_longest
 
 from briefing.models import Article, ArticleRef, Point, Story
 from briefing.summarise.editing import URL, fact_score, is_advice, is_analysis, stands_alone, tidy
+from briefing.summarise.facts import lower_case_words, resolve_referent, select_facts_first, story_actor
 from briefing.summarise.implications import detect_implications, implication_score
-from briefing.summarise.points import SAME_POINT, Candidate, compare, contained, merge_points, same_point, similarity
+from briefing.summarise.points import (
+    SAME_POINT,
+    Candidate,
+    Features,
+    compare,
+    contained,
+    group_points,
+    merge_points,
+    same_point,
+    similarity,
+)
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import shorten, split_sentences
 from briefing.summarise.stories import article_vectors, group_articles
 from briefing.summarise.tags import story_tags
-from briefing.summarise.vectors import cosine
+from briefing.summarise.vectors import Vector, cosine, idf_table, tfidf, tokens
 
-HIGHLIGHTS_PER_ARTICLE = 3
+HIGHLIGHTS_PER_ARTICLE = 3  # the ranker's picks per article
+REPORTS_PER_ARTICLE = 8  # candidates per article for the story's facts-first choice
+RANKED_BONUS = 0.5  # a sentence the ranker picks is central to its article
+REPORT_FILLER_PENALTY = 1.0  # a body sentence with few facts competes on what new it names
+OFF_STORY = 0.08  # below this cosine with the story's articles a sentence is about something else
 LEDE_SENTENCES = 2  # the first body sentences are candidates whatever their rank
 FACT_THRESHOLD = 1.5  # fact_score a body sentence needs to be a highlight
 IMPLICATIONS_SHORTLIST = 6
 DETECTED_PER_ARTICLE = 2
 TITLE_MAX_WORDS = 12
+TITLE_RESTATED = 1.5  # a bullet holding the title's words and at most this many times as many restates it
 TITLE_SLACK_WORDS = 2
 LONG_BULLET_WORDS = 30
 FILLER_PENALTY = 3.0
@@ -81,8 +97,13 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
     """One story from its articles (given oldest first)."""
     lead = _central(articles)
     title = _title(articles, lead)
-    reports, analysis = zip(*(_highlights(a) for a in articles))
-    highlights = _not_the_title(merge_points(_round_robin(reports), None), title)[: budget.highlights]
+    actor = story_actor([a.title for a in articles], [a.text for a in articles])
+    on_story = _relevance(articles)
+    reports, analysis = zip(*(_highlights(a, actor, on_story) for a in articles))
+    common = lower_case_words([a.text for a in articles])
+    # A story of few articles is shorter: at most HIGHLIGHTS_PER_ARTICLE highlights per article.
+    limit = min(budget.highlights, HIGHLIGHTS_PER_ARTICLE * len(articles))
+    highlights = _facts_first(_round_robin(reports), title, limit, common)
     told = [title, *(p.text for p in highlights)]
     meanings = merge_points(_round_robin([[*moved, *_implications(a)] for moved, a in zip(analysis, articles)]), None, told)
     implications = _advice_once(meanings, budget.implications)
@@ -102,14 +123,43 @@ def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBud
     )
 
 
+def _facts_first(candidates: Sequence[Candidate], title: str, limit: int, common: frozenset[str]) -> tuple[Point, ...]:
+    """The story's highlights: its points (merged across articles) less those that only
+    say the title again, chosen facts first (``facts.select_facts_first``)."""
+    groups = group_points(candidates)
+    points = [g.point() for g in groups]
+    kept = set(_not_the_title(points, title))
+    scored = [(p, len(g.sources), max(m[0].weight for m in g.members)) for p, g in zip(points, groups) if p in kept]
+    order = select_facts_first([(p.text, sources, weight) for p, sources, weight in scored], limit, [title], common)
+    return tuple(scored[i][0] for i in order)
+
+
+def _relevance(articles: Sequence[Article]) -> Callable[[str], float]:
+    """A sentence's cosine with the story's articles (IDF over them): a paragraph about
+    another event, left at the end of one excerpt, scores low."""
+    docs = [tokens(f"{a.title}\n{a.text}") for a in articles]
+    idf = idf_table(docs)
+    centre: Vector = {}
+    for doc in docs:
+        for term, value in tfidf(doc, idf).items():
+            centre[term] = centre.get(term, 0.0) + value
+    return lambda sentence: cosine(tfidf(tokens(sentence), idf), centre)
+
+
 def _not_the_title(points: Sequence[Point], title: str) -> tuple[Point, ...]:
     """``points`` less those that only say the title again (a lede that adds a date or
     an amount to it stays: it says what happened)."""
     *feats, headline = compare([*(p.text for p in points), title])
     return tuple(
         p for p, f in zip(points, feats)
-        if not ((similarity(f, headline) >= SAME_POINT or contained(f, headline)) and f.facts <= headline.facts)
+        if not ((similarity(f, headline) >= SAME_POINT or _restates(f, headline)) and f.facts <= headline.facts)
     )
+
+
+def _restates(bullet: Features, title: Features) -> bool:
+    """The bullet holds the title's words and not much more ("The partnership links
+    Lynas, the world's only producer ... with Noveon, the only U.S. maker ..." says more)."""
+    return contained(bullet, title) and len(bullet.stems) <= TITLE_RESTATED * max(1, len(title.stems))
 
 
 def _not_said(points: Sequence[Point], told: Sequence[str]) -> tuple[Point, ...]:
@@ -131,8 +181,9 @@ def _round_robin(per_article: Sequence[Sequence[Candidate]]) -> list[Candidate]:
     return [c for rank in zip_longest(*per_article) for c in rank if c is not None]
 
 
-def _candidate(sentence: str, article: Article, weight: float) -> Candidate | None:
-    """``sentence`` as a bullet, or None when it cannot stand alone."""
+def _candidate(sentence: str, article: Article, weight: float, quote: str = "") -> Candidate | None:
+    """``sentence`` as a bullet, or None when it cannot stand alone; ``quote`` is the
+    sentence as the article has it when ``sentence`` was made to stand alone."""
     if not (sentence.rstrip(CLOSING_MARKS).endswith((".", "!", "?", "…")) or URL.search(sentence.split()[-1])):
         return None  # a caption, a heading or an excerpt cut mid-sentence (a closing URL ends one)
     text, links = tidy(sentence)
@@ -140,24 +191,34 @@ def _candidate(sentence: str, article: Article, weight: float) -> Candidate | No
         return None
     if len(text.split()) > LONG_BULLET_WORDS:
         weight -= 1.0  # a reader scans: a shorter wording of a point wins
-    return Candidate(text, article.id, quote=sentence, links=links, weight=weight)
+    return Candidate(text, article.id, quote=quote or sentence, links=links, weight=weight)
 
 
-def _highlights(article: Article) -> tuple[list[Candidate], list[Candidate]]:
-    """The article's reports (best first) and the analysis found among its highlights."""
+def _highlights(
+    article: Article, actor: str, on_story: Callable[[str], float]
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The article's reports (best first) and the analysis found among its highlights.
+
+    Every body sentence that reports is a candidate: the story's choice is made facts
+    first over all its articles (``_facts_first``); a leading "It"/"The company" whose
+    referent is the story's main actor is replaced by the actor's name.
+    """
     sentences = [s for p in article.sections.body for s in split_sentences(p)]
-    chosen = rank_sentences(sentences, HIGHLIGHTS_PER_ARTICLE, title=article.title)
-    pool = sorted(set(chosen) | set(range(min(LEDE_SENTENCES, len(sentences)))))
+    chosen = set(rank_sentences(sentences, HIGHLIGHTS_PER_ARTICLE, title=article.title))
     reports: list[Candidate] = []
     analysis: list[Candidate] = []
-    for index in pool:
-        score = fact_score(sentences[index])
-        if is_analysis(sentences[index]) or sentences[index][:1] in QUOTE_MARKS:
+    for index, sentence in enumerate(sentences):
+        if is_analysis(sentence) or sentence[:1] in QUOTE_MARKS:
             continue  # analysis is told under Implications; a quotation is colour, not the event
+        text = resolve_referent(sentence, sentences[index - 1] if index else "", " ".join(sentences[:index]), actor)
+        score = fact_score(text)
+        if index >= LEDE_SENTENCES and index not in chosen and on_story(text) < OFF_STORY:
+            continue
         # A sentence that reports (dates, amounts, names, events) is preferred; the ranker's
         # other picks only fill a story that has too few.
-        weight = score + (0.5 if index == 0 else 0.0) - (0.0 if score >= FACT_THRESHOLD else FILLER_PENALTY)
-        found = _candidate(sentences[index], article, weight)
+        weight = (score + (0.5 if index == 0 else 0.0) + (RANKED_BONUS if index in chosen else 0.0)
+                  - (0.0 if score >= FACT_THRESHOLD else REPORT_FILLER_PENALTY))
+        found = _candidate(text, article, weight, quote=sentence)
         if found:
             reports.append(found)
     for rank, highlight in enumerate(s for h in article.sections.highlights for s in split_sentences(h)):
@@ -169,7 +230,7 @@ def _highlights(article: Article) -> tuple[list[Candidate], list[Candidate]]:
         elif fact_score(highlight) >= 1.0:
             reports.append(found)  # a highlight that neither reports nor judges says nothing
     reports.sort(key=lambda c: -c.weight)
-    return reports[:HIGHLIGHTS_PER_ARTICLE], analysis
+    return reports[:REPORTS_PER_ARTICLE], analysis
 
 
 def _implications(article: Article) -> list[Candidate]:
