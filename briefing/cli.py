@@ -624,7 +624,7 @@ def feeds_list(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def feeds_export(obj: Context, output: Path | None) -> None:
     """Write every configured feed as OPML 2.0 (Feedly, Inoreader and Miniflux import it)."""
-    from briefing.ingest.opml import Subscription, write_opml
+    from briefing.opml import Subscription, write_opml
 
     settings = obj.settings
     items = [Subscription(url=feed.url, name=feed.name, folder=feed.folder) for feed in settings.sources.feeds]

@@ -29,7 +29,7 @@ from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
 from briefing.db.engine import shares_senders
 from briefing.deliver import ledger
-from briefing.deliver.lock import hold, lock_for
+from briefing.db.locks import hold, lock_for
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
 from briefing.llm.writer import ModelWriter, make_writer
@@ -37,7 +37,7 @@ from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edit
                              WritingReport)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
-from briefing.render.safety import http_url
+from briefing.safety import http_url
 from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings

@@ -56,7 +56,7 @@ from briefing.clock import SystemClock, edition_for
 from briefing.db.engine import is_postgresql, store_url
 from briefing.db.leader import scheduler_lock
 from briefing.deliver.ledger import stop_on_signals
-from briefing.deliver.lock import database_file
+from briefing.db.locks import database_file
 from briefing.errors import BriefingError
 from briefing.ingest import collect
 from briefing.topic import full_text_keeper

@@ -365,7 +365,7 @@ def _fraction(value: Any, base: Path) -> float:
 
 def _entities(value: Any, base: Path) -> tuple[str, ...]:
     """Names of gazetteer entities (briefing/data/gazetteer.toml)."""
-    from briefing.summarise.tags import load_gazetteer
+    from briefing.gazetteer import load_gazetteer
 
     if not isinstance(value, list):
         raise ValueError(f"expected a list of gazetteer entity names, got {type(value).__name__}")
@@ -650,7 +650,7 @@ def _llm(values: dict[str, Any], path: Path, env: Mapping[str, str]) -> LlmSetti
 
 def _with_opml(feeds: tuple[FeedSource, ...], files: tuple[Path, ...], config: Path) -> tuple[FeedSource, ...]:
     """The configured feeds, then those of each OPML file not already listed (by URL)."""
-    from briefing.ingest.opml import OpmlError, read_opml
+    from briefing.opml import OpmlError, read_opml
 
     found = {feed.url: feed for feed in feeds}
     for file in files:

@@ -1,6 +1,6 @@
 """One active ``briefing schedule`` per store, and standbys that take over when it dies.
 
-SQLite: the file lock beside the store (``briefing.deliver.lock``), held by the
+SQLite: the file lock beside the store (``briefing.db.locks``), held by the
 open file and released by the kernel when the process dies. PostgreSQL: a
 session advisory lock (``pg_try_advisory_lock``) keyed by the store's schema,
 held by one dedicated connection and released by the server when that
@@ -28,7 +28,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.db.engine import connect, display, is_postgresql, store_url
-from briefing.deliver.lock import hold, lock_for
+from briefing.db.locks import hold, lock_for
 from briefing.errors import StoreError
 from briefing.settings import Settings
 

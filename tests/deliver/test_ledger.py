@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from briefing import pipeline
 from briefing.cli import cli
 from briefing.clock import FixedClock
-from briefing.deliver.lock import hold, lock_path
+from briefing.db.locks import hold, lock_path
 from briefing.errors import StoreError
 from briefing.settings import Settings
 from tests.conftest import store_rows

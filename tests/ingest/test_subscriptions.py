@@ -15,7 +15,7 @@ from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.errors import ConfigError
 from briefing.ingest import collect
-from briefing.ingest.opml import OpmlError, parse_opml
+from briefing.opml import OpmlError, parse_opml
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
