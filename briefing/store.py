@@ -3,7 +3,8 @@
 SQLite (one file, WAL mode: the embedded default) or PostgreSQL (several
 watchers and senders on several machines), through one implementation over
 SQLAlchemy Core (``briefing.db``). The schema is migrated with Alembic on open
-(and by ``briefing migrate``); a store written by a newer briefing refuses to
+when due (and by ``briefing migrate``; a store at head is opened without a write
+transaction); a store written by a newer briefing refuses to
 open. Articles are keyed by a hash of their normalised content, and the
 database enforces every uniqueness, so re-ingesting the same text adds nothing
 (``INSERT ... ON CONFLICT DO NOTHING``) even from concurrent processes.

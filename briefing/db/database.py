@@ -54,12 +54,16 @@ class Database:
 
     @classmethod
     def open(cls, url: URL, *, migrate_to_head: bool = True) -> Database:
-        """Connect and (by default) migrate; ``StoreError`` names the database and what failed."""
+        """Connect and (by default) migrate if due; ``StoreError`` names the database and what failed.
+
+        A store at head is only read (its revision), never write-locked: read-only
+        commands do not wait on a running ingest or send.
+        """
         engine, connection = connect(url, "cannot open the store")
         database = cls(engine, connection)
         try:
             if migrate_to_head:
-                migrate.upgrade(connection, display(url))
+                migrate.upgrade_if_due(connection, display(url))
             else:
                 migrate.check(migrate.current(connection), migrate.revisions(), display(url))
         except BaseException:
