@@ -119,7 +119,7 @@ class Store:
     def postgresql(self) -> bool:
         return self.database.postgresql
 
-    def snapshot(self) -> Store:
+    def rehearse(self) -> Store:
         """A copy for a dry run: whatever it writes never reaches this store (``Database.rehearse``)."""
         return Store(self.database.rehearse(), None)
 

@@ -10,7 +10,7 @@ placeholders; this class runs it through SQLAlchemy Core's
 - ``transaction()`` is ``BEGIN IMMEDIATE`` (SQLite: writers queue up front, no
   deadlock on upgrade) or ``BEGIN`` (PostgreSQL) ... ``COMMIT``; nested, a
   ``SAVEPOINT``; outside one, every statement commits at once;
-- a *rehearsal* (``snapshot``) is for dry runs and ``send --to``: on SQLite an
+- a *rehearsal* (``rehearse``) is for dry runs and ``send --to``: on SQLite an
   in-memory copy of the file (``sqlite3`` backup: the file is never written);
   on PostgreSQL a second connection inside a transaction that is always rolled
   back. Copying a shared database into memory would cost as much as the

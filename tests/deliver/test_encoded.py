@@ -84,7 +84,7 @@ def test_a_send_of_the_seeds_edition_splices_every_copy(make_config: ConfigMaker
     settings = load_settings(make_config(email={"recipients": [r for r in RECIPIENTS if "\"" not in r]}),
                              env={"BRIEFING_SECRET_KEY": "encoded-tests-secret-0123456789"})
     clock = FixedClock(DATE)
-    with pipeline._open_store(settings, snapshot=True) as store:
+    with pipeline._open_store(settings, rehearse=True) as store:
         result = pipeline.build(settings, store, clock, fetch_feeds=False)
         mailing: Mailing = pipeline._mailing(settings, result, store, clock)
     for recipient in RECIPIENTS:
