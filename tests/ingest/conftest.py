@@ -22,10 +22,18 @@ from typing import Any
 import pytest
 
 from briefing.settings import Settings, load_settings
-from tests.conftest import SHARED, ConfigMaker
+from tests.conftest import ConfigMaker, shared_path
 
-FEEDS = SHARED / "data" / "feeds"
-BBC = SHARED / "data" / "bbc-dev.jsonl"
+
+def feeds_dir() -> Path:
+    """``../shared/data/feeds``: real feeds saved from the web (a clear failure when missing)."""
+    return shared_path("data", "feeds")
+
+
+def bbc_file() -> Path:
+    """``../shared/data/bbc-dev.jsonl``: 911 BBC news articles, one JSON object a line."""
+    return shared_path("data", "bbc-dev.jsonl")
+
 Route = Callable[["Handler"], None]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
@@ -15,7 +14,7 @@ from briefing.models import Article, ArticleRef, Briefing, Document, Point, Stor
 from briefing.summarise.story import summarise
 from briefing.summarise.stories import group_articles
 from briefing.summarise.updates import mark_updates
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, bbc_rows
 
 NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
 
@@ -98,11 +97,8 @@ def test_article_id_ignores_case_spacing_and_punctuation() -> None:
     assert article_id("hello world") != article_id("hello there world")
 
 
-BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
-
-
 def test_seeds_mixed_into_the_bbc_set_are_exactly_one_story() -> None:
-    rows = [json.loads(line) for line in BBC.read_text("utf-8").splitlines() if line.strip()]
+    rows = bbc_rows()
     bbc = [to_article(Document("bbc", r["id"], r["title"], normalise_text(r["text"])), NOW) for r in rows]
     seeds = seed_articles()
     mixed = bbc[:300] + seeds[:2] + bbc[300:600] + seeds[2:] + bbc[600:]
