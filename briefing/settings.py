@@ -290,8 +290,6 @@ def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
         raise ValueError("expected a list of URLs or {url = ..., name = ...} tables")
     feeds = []
     for item in value:
-        include: tuple[str, ...] = ()
-        exclude: tuple[str, ...] = ()
         if isinstance(item, str):
             url = _http_url(item, base)
             feeds.append(FeedSource(url=url, name=urlsplit(url).netloc))
