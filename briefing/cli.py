@@ -121,8 +121,8 @@ def watch(obj: Context, polling: bool) -> None:
     from datetime import datetime
 
     from briefing.ingest.watch import watch as watch_folders
-    from briefing.topic import full_text_keeper
     from briefing.store import Store
+    from briefing.topic import full_text_keeper
 
     stop = threading.Event()
 
@@ -372,8 +372,8 @@ def migrate(obj: Context, check: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
-    from briefing.pipeline import candidates
     from briefing.ingest.fulltext import page_counts, page_problems
+    from briefing.pipeline import candidates
     from briefing.store import Store
 
     with Store.open_settings(obj.settings.store) as store:

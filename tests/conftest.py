@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +58,7 @@ def bbc_rows() -> list[dict[str, str]]:
 
 
 # Wednesday of ISO week 2026-W47: the edition every golden file is rendered for.
-FIXED_NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 
 
 def toml_value(value: Any) -> str:

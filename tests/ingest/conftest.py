@@ -9,10 +9,10 @@ endless body, and can read back every request it got.
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

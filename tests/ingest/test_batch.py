@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from briefing.ingest.record import Recorded, record, record_all
+from briefing.ingest.record import record, record_all
 from briefing.models import Document
 from briefing.store import Store
 from tests.conftest import TEST_STORE_URL, postgresql_schema

@@ -11,7 +11,6 @@ from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import split_sentences
 from tests.conftest import shared_path
 
-
 ARTICLE = [
     "Acme Corp reported record quarterly profits of $2bn on demand for its rare earth magnets.",
     "Share this article",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,12 +11,12 @@ from briefing.clock import edition_for
 from briefing.ingest import article_id, to_article
 from briefing.ingest.text import normalise_text
 from briefing.models import Article, ArticleRef, Briefing, Document, Point, Story
-from briefing.summarise.story import summarise
 from briefing.summarise.stories import group_articles
+from briefing.summarise.story import summarise
 from briefing.summarise.updates import mark_updates
 from tests.conftest import SEEDS, bbc_rows
 
-NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, tzinfo=UTC)
 
 
 def seed_articles() -> list[Article]:
@@ -109,7 +109,7 @@ def test_seeds_mixed_into_the_bbc_set_are_exactly_one_story() -> None:
 
 
 def test_a_continuing_story_is_marked_as_an_update(story: Story) -> None:
-    earlier = Briefing(title="T", edition=edition_for(NOW - timedelta(days=7), timezone.utc), generated=NOW,
+    earlier = Briefing(title="T", edition=edition_for(NOW - timedelta(days=7), UTC), generated=NOW,
                        site_url="https://example.org/", stories=(story,))
     unrelated = replace(story, id="other", title="Ad sales boost Time Warner profit", dek="", tags=(),
                         highlights=(Point("Quarterly profits at US media giant TimeWarner jumped 76%.", ("x",)),),
