@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import time
 from collections.abc import Callable
-import resource
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ from briefing.models import Article, Document  # noqa: E402
 from briefing.summarise.sentences import split_sentences  # noqa: E402
 from briefing.summarise.stories import article_vectors, group_articles  # noqa: E402
 
-NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, tzinfo=UTC)
 
 
 def load(path: Path) -> list[dict[str, str]]:

@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ from briefing.settings import Settings, load_settings  # noqa: E402
 from briefing.store import Store  # noqa: E402
 from briefing.web.server import listen  # noqa: E402
 
-NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 
 
 class ScriptedModel:

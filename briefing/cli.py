@@ -121,8 +121,8 @@ def watch(obj: Context, polling: bool) -> None:
     from datetime import datetime
 
     from briefing.ingest.watch import watch as watch_folders
-    from briefing.topic import full_text_keeper
     from briefing.store import Store
+    from briefing.topic import full_text_keeper
 
     stop = threading.Event()
 
@@ -372,8 +372,8 @@ def migrate(obj: Context, check: bool) -> None:
 @click.pass_obj
 def status(obj: Context, as_json: bool) -> None:
     """Articles, quarantined input, sources and editions in the store."""
-    from briefing.pipeline import candidates
     from briefing.ingest.fulltext import page_counts, page_problems
+    from briefing.pipeline import candidates
     from briefing.store import Store
 
     with Store.open_settings(obj.settings.store) as store:
@@ -564,9 +564,9 @@ def serve(obj: Context, port: int | None) -> None:
     settings = obj.settings
     try:
         server = WebServer(settings, port)
-    except SubscriberError as exc:
-        raise click.ClickException(str(exc)) from None
-    except OSError as exc:
+    except SubscriberError as exc:  # no usable link secret: the configuration must change (exit 2)
+        raise _Misconfigured(str(exc)) from None
+    except OSError as exc:  # the address is taken or not ours: exit 1
         where = f"{settings.web.host}:{settings.web.port if port is None else port}"
         raise click.ClickException(f"cannot serve on {where}: {exc.strerror or exc}") from None
     click.echo(f"serving {settings.output.dir} at {server.url}  (feed: {server.url}feed.xml; "
@@ -624,7 +624,7 @@ def feeds_list(obj: Context, as_json: bool) -> None:
 @click.pass_obj
 def feeds_export(obj: Context, output: Path | None) -> None:
     """Write every configured feed as OPML 2.0 (Feedly, Inoreader and Miniflux import it)."""
-    from briefing.ingest.opml import Subscription, write_opml
+    from briefing.opml import Subscription, write_opml
 
     settings = obj.settings
     items = [Subscription(url=feed.url, name=feed.name, folder=feed.folder) for feed in settings.sources.feeds]
@@ -675,6 +675,12 @@ def feeds_discover(obj: Context, url: str) -> None:
     click.echo(as_toml(found))
 
 
+class _Misconfigured(click.ClickException):
+    """A problem the settings or the environment must fix: the usage exit code, as ``ConfigError``."""
+
+    exit_code = EXIT_USAGE
+
+
 def main() -> None:
     """Entry point: run the CLI and turn briefing's errors into messages and exit codes."""
     try:
@@ -684,9 +690,9 @@ def main() -> None:
     except click.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # usage errors carry 2, others 1, ``_Misconfigured`` 2
         exc.show()
-        sys.exit(EXIT_USAGE)
+        sys.exit(exc.exit_code)
     except ConfigError as exc:
         click.echo(f"briefing: configuration error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -7,7 +7,8 @@ exit codes::
     ├── ConfigError        settings file or key is wrong (exit code 2)
     ├── SourceError        an article file or feed cannot be read or parsed
     │   └── QuarantineError    ... and the item goes to quarantine with a reason
-    ├── StoreError         the SQLite store cannot be opened or is too new
+    ├── StoreError         the store (SQLite or PostgreSQL) cannot be opened, migrated or written, or is too new
+    │   └── AlreadyRunning     another sender or scheduler holds this store's lock
     ├── RenderError        templates missing or failing
     ├── DeliveryError      the mail server refused or cannot be reached
     │   └── ConnectionFailed   no session at all (connect, TLS or login): nothing was handed over
@@ -59,6 +60,10 @@ class QuarantineError(SourceError):
 
 class StoreError(BriefingError):
     """The store cannot be opened, migrated or written."""
+
+
+class AlreadyRunning(StoreError):
+    """Another process holds the lock of this role (a send, the scheduler) on this store."""
 
 
 class RenderError(BriefingError):

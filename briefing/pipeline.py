@@ -29,7 +29,7 @@ from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
 from briefing.db.engine import shares_senders
 from briefing.deliver import ledger
-from briefing.deliver.lock import hold, lock_for
+from briefing.db.locks import hold, lock_for
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
 from briefing.llm.writer import ModelWriter, make_writer
@@ -37,7 +37,7 @@ from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edit
                              WritingReport)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
-from briefing.render.safety import http_url
+from briefing.safety import http_url
 from briefing.render.site import article_page, write_site
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
@@ -61,7 +61,7 @@ class Build:
     site: Site
     ingest: IngestReport
     new_articles: int  # articles in this edition not sent before
-    claimed: bool  # the edition was already recorded in the store
+    already_recorded: bool  # the edition was in the store before this build
     writing: WritingReport | None = None  # what the model writer did; None: off, or the edition was recorded
 
 
@@ -152,14 +152,14 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
     clock = clock or SystemClock()
     sender = nullcontext() if dry_run or shares_senders(settings.store) else hold(
         lock_for(settings.store, "send"), "another `briefing send`")
-    with sender, _open_store(settings, snapshot=dry_run) as store:
+    with sender, _open_store(settings, rehearse=dry_run) as store:
         result = build(settings, store, clock, fetch_feeds=not dry_run)
         key = result.briefing.edition.key
-        if not result.claimed and result.new_articles == 0 and not settings.briefing.send_empty:
+        if not result.already_recorded and result.new_articles == 0 and not settings.briefing.send_empty:
             reason = f"edition {key} has no new articles and briefing.send_empty is false"
             log.info("not sending: %s", reason)
-            return _report(result, dry_run, ledger.Outcome(()), None, reason)
-        if not result.claimed and not ledger.claim(store, result.briefing, clock.now()):
+            return _report(result, dry_run, ledger.SendOutcome(()), None, reason)
+        if not result.already_recorded and not ledger.claim(store, result.briefing, clock.now()):
             result = build(settings, store, clock, fetch_feeds=False)  # another sender claimed it first: use theirs
         outbox = settings.output.dir / "outbox" / key
         mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
@@ -172,20 +172,20 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
 def send_test(settings: Settings, address: str, *, clock: Clock | None = None, mailer: Mailer | None = None) -> DeliveryReport:
     """Mail the current edition to ``address`` alone, marked as a test; the ledger is not touched."""
     clock = clock or SystemClock()
-    with _open_store(settings, snapshot=True) as store:
+    with _open_store(settings, rehearse=True) as store:
         result = build(settings, store, clock)
         with mailer or SmtpMailer(settings.smtp) as active:
             delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock.now())
-        return _report(result, False, ledger.Outcome((delivery,)), None, "")
+        return _report(result, False, ledger.SendOutcome((delivery,)), None, "")
 
 
 @contextmanager
-def _open_store(settings: Settings, *, snapshot: bool) -> Iterator[Store]:
+def _open_store(settings: Settings, *, rehearse: bool) -> Iterator[Store]:
     """The store on disk, or an in-memory copy of it that is thrown away afterwards."""
     store = disk = Store.open_settings(settings.store)
-    if snapshot:
+    if rehearse:
         try:
-            store = disk.snapshot()
+            store = disk.rehearse()
         finally:
             disk.close()
     try:
@@ -222,7 +222,7 @@ def unsubscribe_url(settings: Settings) -> str:
     return settings.email.unsubscribe_url or f"{settings.output.site_url}unsubscribe"
 
 
-def _report(result: Build, dry_run: bool, outcome: ledger.Outcome, outbox: Path | None, reason: str) -> DeliveryReport:
+def _report(result: Build, dry_run: bool, outcome: ledger.SendOutcome, outbox: Path | None, reason: str) -> DeliveryReport:
     briefing = result.briefing
     return DeliveryReport(
         edition=briefing.edition.key, stories=len(briefing.stories), articles=briefing.article_count,

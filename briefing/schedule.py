@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -55,13 +55,13 @@ from briefing import pipeline
 from briefing.clock import SystemClock, edition_for
 from briefing.db.engine import is_postgresql, store_url
 from briefing.db.leader import scheduler_lock
+from briefing.db.locks import database_file
 from briefing.deliver.ledger import stop_on_signals
-from briefing.deliver.lock import database_file
 from briefing.errors import BriefingError
 from briefing.ingest import collect
-from briefing.topic import full_text_keeper
 from briefing.settings import DAYS, Settings, load_settings
 from briefing.store import Store
+from briefing.topic import full_text_keeper
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,9 @@ class WeeklyTrigger(BaseTrigger):  # type: ignore[misc]  # apscheduler ships no 
         self.zone = zone
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
-        start = now.astimezone(timezone.utc)
+        start = now.astimezone(UTC)
         if previous_fire_time is not None:
-            start = min(start, previous_fire_time.astimezone(timezone.utc) + timedelta(microseconds=1))
+            start = min(start, previous_fire_time.astimezone(UTC) + timedelta(microseconds=1))
         local = start.astimezone(self.zone)
         day = local.date() + timedelta(days=(self.weekday - local.weekday()) % 7)
         while (fire := self.fire_on(day)) < start:
@@ -100,7 +100,7 @@ class WeeklyTrigger(BaseTrigger):  # type: ignore[misc]  # apscheduler ships no 
 
     def fire_on(self, day: date) -> datetime:
         """The instant of the send on ``day`` (fold 0: the first of two; in a gap, the offset before it)."""
-        return datetime.combine(day, self.at, tzinfo=self.zone).astimezone(timezone.utc)
+        return datetime.combine(day, self.at, tzinfo=self.zone).astimezone(UTC)
 
     def __str__(self) -> str:
         return f"weekly[{DAYS[self.weekday]} {self.at:%H:%M} {self.zone.key}]"
@@ -164,7 +164,7 @@ def make_scheduler(settings: Settings) -> Scheduler:
         jobstores={"default": jobstore},
         executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": MISFIRE_GRACE},
-        timezone=timezone.utc,
+        timezone=UTC,
     )
 
 
@@ -212,7 +212,7 @@ def run(settings: Settings, *, standby: bool = False) -> None:
         scheduler = make_scheduler(settings)
         scheduler.start(paused=True)
         try:
-            next_send = install_jobs(scheduler, settings, datetime.now(timezone.utc))
+            next_send = install_jobs(scheduler, settings, datetime.now(UTC))
             scheduler.resume()
             log.info("scheduler running: next weekly send %s; feeds polled every %d min; jobs in %s",
                      _local(next_send, settings), settings.sources.poll_minutes, jobs_path(settings.store.path))
@@ -238,7 +238,7 @@ def poll_job(config: str) -> None:
         settings = load_settings(Path(config))
         with Store.open_settings(settings.store) as store:
             report = collect(settings, store, SystemClock(), keep=full_text_keeper(settings.topic))
-            retry = catch_up_reason(settings, store, datetime.now(timezone.utc), started_only=True)
+            retry = catch_up_reason(settings, store, datetime.now(UTC), started_only=True)
         log.info("feed poll: %d added, %d feed errors", report.added, len(report.feed_errors))
         if retry:
             log.info("retrying: %s", retry)

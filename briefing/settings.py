@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,12 +31,16 @@ CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
 SECRET_ENV = "BRIEFING_SECRET_KEY"  # signs the confirm and unsubscribe links (briefing.tokens)
 LLM_KEY_ENV = "BRIEFING_LLM_API_KEY"  # the model endpoint's key (briefing.llm.client), never from a file
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+DAYS: tuple[Weekday, ...] = get_args(Weekday)
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_SECONDS = 86_400  # a timeout or delay longer than a day is a typo, and inf never ends
 
 
-FULL_TEXT = ("teasers", "always", "never")
+FullText = Literal["teasers", "always", "never"]
+FULL_TEXT: tuple[FullText, ...] = get_args(FullText)
+Security = Literal["none", "starttls", "ssl"]  # smtp.security
+SECURITY: tuple[Security, ...] = get_args(Security)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ class SourcesSettings:
     max_feed_bytes: int
     fetch_timeout: float
     opml: tuple[Path, ...] = ()
-    full_text: str = "teasers"
+    full_text: FullText = "teasers"
     teaser_words: int = 150
     full_text_pages: int = 50
     full_text_seconds: float = 60.0
@@ -120,7 +124,7 @@ class TopicSettings:
 
 @dataclass(frozen=True)
 class ScheduleSettings:
-    day: str
+    day: Weekday
     time: time
     standby_seconds: int = 15  # a standby scheduler retries the lock this often (briefing.db.leader)
 
@@ -138,7 +142,7 @@ class EmailSettings:
 class SmtpSettings:
     host: str
     port: int
-    security: str
+    security: Security
     username: str
     timeout: float
     rate_per_minute: int
@@ -290,8 +294,6 @@ def _feeds(value: Any, base: Path) -> tuple[FeedSource, ...]:
         raise ValueError("expected a list of URLs or {url = ..., name = ...} tables")
     feeds = []
     for item in value:
-        include: tuple[str, ...] = ()
-        exclude: tuple[str, ...] = ()
         if isinstance(item, str):
             url = _http_url(item, base)
             feeds.append(FeedSource(url=url, name=urlsplit(url).netloc))
@@ -338,11 +340,8 @@ def _header_name(name: str) -> str:
     return name
 
 
-def _full_text(value: Any, base: Path) -> str:
-    text = _str(value, base)
-    if text not in FULL_TEXT:
-        raise ValueError(f"{text!r} is not one of {', '.join(FULL_TEXT)}")
-    return text
+def _full_text(value: Any, base: Path) -> FullText:
+    return _one_of(FULL_TEXT, _str(value, base))
 
 
 def _seconds_or_zero(value: Any, base: Path) -> float:
@@ -365,7 +364,7 @@ def _fraction(value: Any, base: Path) -> float:
 
 def _entities(value: Any, base: Path) -> tuple[str, ...]:
     """Names of gazetteer entities (briefing/data/gazetteer.toml)."""
-    from briefing.summarise.tags import load_gazetteer
+    from briefing.gazetteer import load_gazetteer
 
     if not isinstance(value, list):
         raise ValueError(f"expected a list of gazetteer entity names, got {type(value).__name__}")
@@ -385,10 +384,10 @@ def _timezone(value: Any, base: Path) -> ZoneInfo:
         raise ValueError(f"{name!r} is not an IANA timezone name") from None
 
 
-def _day(value: Any, base: Path) -> str:
+def _day(value: Any, base: Path) -> Weekday:
     text = _str(value, base).strip().lower()
-    day = next((d for d, name in zip(DAYS, DAY_NAMES) if text in (d, name)), "")
-    if not day:
+    day = next((d for d, name in zip(DAYS, DAY_NAMES) if text in (d, name)), None)
+    if day is None:
         raise ValueError(f"{value!r} is not a weekday; use one of {', '.join(DAYS)}")
     return day
 
@@ -427,11 +426,19 @@ def _host(value: Any, base: Path) -> str:
     return text
 
 
-def _security(value: Any, base: Path) -> str:
-    text = _str(value, base)
-    if text not in ("none", "starttls", "ssl"):
-        raise ValueError(f"{text!r} is not one of none, starttls, ssl")
-    return text
+def _security(value: Any, base: Path) -> Security:
+    return _one_of(SECURITY, _str(value, base))
+
+
+Choice = TypeVar("Choice", bound=str)
+
+
+def _one_of(choices: tuple[Choice, ...], text: str) -> Choice:
+    """``text`` as the one of ``choices`` (a ``Literal``'s values) it is; the one check of a choice setting."""
+    for choice in choices:
+        if text == choice:
+            return choice
+    raise ValueError(f"{text!r} is not one of {', '.join(choices)}")
 
 
 def _temperature(value: Any, base: Path) -> float:
@@ -650,7 +657,7 @@ def _llm(values: dict[str, Any], path: Path, env: Mapping[str, str]) -> LlmSetti
 
 def _with_opml(feeds: tuple[FeedSource, ...], files: tuple[Path, ...], config: Path) -> tuple[FeedSource, ...]:
     """The configured feeds, then those of each OPML file not already listed (by URL)."""
-    from briefing.ingest.opml import OpmlError, read_opml
+    from briefing.opml import OpmlError, read_opml
 
     found = {feed.url: feed for feed in feeds}
     for file in files:

@@ -3,7 +3,8 @@
 SQLite (one file, WAL mode: the embedded default) or PostgreSQL (several
 watchers and senders on several machines), through one implementation over
 SQLAlchemy Core (``briefing.db``). The schema is migrated with Alembic on open
-(and by ``briefing migrate``); a store written by a newer briefing refuses to
+when due (and by ``briefing migrate``; a store at head is opened without a write
+transaction); a store written by a newer briefing refuses to
 open. Articles are keyed by a hash of their normalised content, and the
 database enforces every uniqueness, so re-ingesting the same text adds nothing
 (``INSERT ... ON CONFLICT DO NOTHING``) even from concurrent processes.
@@ -14,10 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from types import TracebackType
 from dataclasses import asdict, astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from briefing.db import migrate, schema
@@ -118,7 +119,7 @@ class Store:
     def postgresql(self) -> bool:
         return self.database.postgresql
 
-    def snapshot(self) -> Store:
+    def rehearse(self) -> Store:
         """A copy for a dry run: whatever it writes never reaches this store (``Database.rehearse``)."""
         return Store(self.database.rehearse(), None)
 

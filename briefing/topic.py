@@ -35,7 +35,7 @@ from briefing.errors import QuarantineError
 from briefing.ingest.articles import article_id
 from briefing.phrases import Rule, compile_rule, compile_rules, first_match
 from briefing.settings import TopicSettings
-from briefing.summarise.tags import load_gazetteer
+from briefing.gazetteer import load_gazetteer
 from briefing.summarise.vectors import STOP_WORDS, Vector, cosine
 
 log = logging.getLogger(__name__)

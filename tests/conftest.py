@@ -14,12 +14,13 @@ test PostgreSQL unchanged. Tests that read the SQLite file itself carry the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +32,33 @@ from briefing.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SHARED = ROOT.parent / "shared"
+# ../shared (env BRIEFING_TEST_SHARED elsewhere: tests/test_shared_data.py collects without it).
+SHARED = Path(os.environ.get("BRIEFING_TEST_SHARED") or ROOT.parent / "shared")
+
+
+def shared_path(*parts: str) -> Path:
+    """A file of the shared data (``../shared``), read by tests at run time, never at import.
+
+    Missing, the test fails with one line saying what is missing and where it belongs
+    (collection never fails for it).
+    """
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"{path} is missing: these tests read the shared data set in {SHARED} "
+                    "(beside the project, ../shared); put it there or run the tests from a tree that has it",
+                    pytrace=False)
+    return path
+
+
+@functools.cache
+def bbc_rows() -> list[dict[str, str]]:
+    """The rows of ``../shared/data/bbc-dev.jsonl`` (read once per run, on first use)."""
+    text = shared_path("data", "bbc-dev.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 # Wednesday of ISO week 2026-W47: the edition every golden file is rendered for.
-FIXED_NOW = datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 
 
 def toml_value(value: Any) -> str:

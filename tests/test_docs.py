@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from click.testing import CliRunner
 import pytest
+from click.testing import CliRunner
 
 from briefing.cli import cli
 from tests.conftest import ROOT

@@ -13,8 +13,8 @@ import sys
 import threading
 import time as clock_time
 from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
-from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,9 +68,9 @@ def fire_times(trigger: WeeklyTrigger, start: datetime, count: int) -> list[date
 )
 def test_one_fire_a_week_at_the_local_hour_across_dst(zone: str, day: str, at: time, start: date, change: date) -> None:
     tz = ZoneInfo(zone)
-    fires = fire_times(WeeklyTrigger(day, at, tz), datetime.combine(start, time(), tzinfo=timezone.utc), 6)
+    fires = fire_times(WeeklyTrigger(day, at, tz), datetime.combine(start, time(), tzinfo=UTC), 6)
     local = [f.astimezone(tz) for f in fires]
-    assert all(f.tzinfo == timezone.utc for f in fires)
+    assert all(f.tzinfo == UTC for f in fires)
     assert len({f.isocalendar()[:2] for f in local}) == 6  # one per ISO week
     assert [b.date() - a.date() for a, b in pairwise(local)] == [timedelta(days=7)] * 5
     assert {f.weekday() for f in local} == {DAYS.index(day)}
@@ -78,7 +78,7 @@ def test_one_fire_a_week_at_the_local_hour_across_dst(zone: str, day: str, at: t
     assert local[0].utcoffset() != local[-1].utcoffset()
     for moment in local:
         wall = datetime.combine(moment.date(), at, tzinfo=tz)
-        skipped = wall.astimezone(timezone.utc).astimezone(tz).time() != at  # the hour DST skips
+        skipped = wall.astimezone(UTC).astimezone(tz).time() != at  # the hour DST skips
         if skipped:
             assert moment.date() == change and moment.time() == time(at.hour + 1, at.minute)
         else:
@@ -90,11 +90,11 @@ def test_one_fire_a_week_at_the_local_hour_across_dst(zone: str, day: str, at: t
 
 def test_fire_time_is_never_before_now_and_not_repeated() -> None:
     trigger = WeeklyTrigger("sun", time(2, 30), ZoneInfo("Europe/Berlin"))
-    first_of_fold = datetime(2026, 10, 25, 0, 30, tzinfo=timezone.utc)  # 02:30 CEST
+    first_of_fold = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST
     assert trigger.get_next_fire_time(None, first_of_fold) == first_of_fold
     # Seen during the repeated hour (02:30 CET is 01:30 UTC), the next fire is next week.
     assert trigger.get_next_fire_time(first_of_fold, first_of_fold + timedelta(hours=1)) == \
-        datetime(2026, 11, 1, 1, 30, tzinfo=timezone.utc)
+        datetime(2026, 11, 1, 1, 30, tzinfo=UTC)
 
 
 # --- catch-up decisions against the ledger ---------------------------------
@@ -148,7 +148,7 @@ def stored_jobs(settings: Settings) -> dict[str, float]:
 def test_starting_twice_leaves_one_job_of_each(smtp_settings: SettingsMaker) -> None:
     settings = smtp_settings(free_port(), sources={"poll_minutes": 45})
     assert schedule.jobs_path(settings.store.path) == settings.store.path.parent / "briefing.jobs.db"
-    now = datetime(2026, 11, 17, 9, 0, tzinfo=timezone.utc)  # Tuesday: this week's edition is due
+    now = datetime(2026, 11, 17, 9, 0, tzinfo=UTC)  # Tuesday: this week's edition is due
     prepare_job_store(settings, now)
     prepare_job_store(settings, now + timedelta(hours=1))
     assert sorted(stored_jobs(settings)) == [POLL_JOB, SEND_JOB]
@@ -218,7 +218,7 @@ def past_this_week(now: datetime) -> dict[str, dict[str, str]]:
 
 
 def test_a_run_missed_while_down_runs_exactly_once_on_start(smtp_server: SmtpServer, smtp_settings: SettingsMaker) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     settings = smtp_settings(smtp_server.port, recipients=READERS[:3], **past_this_week(now))
     # The scheduler was up before this week's send time, then went down ...
     prepare_job_store(settings, now - timedelta(hours=1))
@@ -254,7 +254,7 @@ def test_a_second_scheduler_refuses_to_start(smtp_settings: SettingsMaker) -> No
 
 
 def test_sigterm_stops_the_scheduler_between_recipients(smtp_server: SmtpServer, smtp_settings: SettingsMaker) -> None:
-    settings = smtp_settings(smtp_server.port, **past_this_week(datetime.now(timezone.utc)))
+    settings = smtp_settings(smtp_server.port, **past_this_week(datetime.now(UTC)))
     children: list[Child] = []
 
     def terminate_during_second(accepted: int) -> None:
@@ -272,7 +272,7 @@ def test_sigterm_stops_the_scheduler_between_recipients(smtp_server: SmtpServer,
 
 
 def test_feed_poll_retries_this_weeks_pending_recipients(smtp_server: SmtpServer, smtp_settings: SettingsMaker) -> None:
-    settings = smtp_settings(smtp_server.port, recipients=READERS[:2], **past_this_week(datetime.now(timezone.utc)))
+    settings = smtp_settings(smtp_server.port, recipients=READERS[:2], **past_this_week(datetime.now(UTC)))
     smtp_server.handler.script[READERS[1]] = ["421 4.3.2 busy"] * 3
     first = pipeline.send(settings, dry_run=False, clock=SystemClock())
     assert first.count("pending") == 1

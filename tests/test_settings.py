@@ -107,11 +107,30 @@ def test_briefing_config_env_selects_the_file(make_config: ConfigMaker) -> None:
 
 
 def test_every_setting_is_documented_in_the_default_config_and_readme() -> None:
-    config = (ROOT / "config" / "briefing.toml").read_text()
+    sections = config_sections((ROOT / "config" / "briefing.toml").read_text())
     readme = (ROOT / "README.md").read_text()
     for setting in SETTINGS:
-        assert re.search(rf"^#?\s*{setting.key} = ", config, re.M), f"{setting.section}.{setting.key} not in config"
-        assert f"{setting.section}.{setting.key}" in readme, f"{setting.section}.{setting.key} not in README"
+        where = f"{setting.section}.{setting.key}"
+        assert re.search(rf"^#?\s*{setting.key} = ", sections.get(setting.section, ""), re.M), \
+            f"{where} not in the [{setting.section}] section of config/briefing.toml"
+        assert where in readme, f"{where} not in README"
+
+
+def config_sections(text: str) -> dict[str, str]:
+    """The text of each ``[section]`` of a TOML file (commented-out keys included)."""
+    found: dict[str, str] = {}
+    name = ""
+    for line in text.splitlines(keepends=True):
+        if heading := re.match(r"^\[([\w.]+)\]\s*$", line):
+            name = heading.group(1)
+        found[name] = found.get(name, "") + line
+    return found
+
+
+def test_the_documentation_check_looks_within_the_section() -> None:
+    sections = config_sections("[web]\nhost = \"x\"\n[smtp]\n# port = 25\n")
+    assert set(sections) == {"web", "smtp"}
+    assert "host =" in sections["web"] and "host =" not in sections["smtp"] and "port =" in sections["smtp"]
 
 
 def test_the_model_writer_is_off_by_default_and_its_key_comes_only_from_the_environment(make_config: ConfigMaker) -> None:

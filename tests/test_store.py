@@ -1,4 +1,4 @@
-"""The store: migrations, idempotent ingest, a dry run's snapshot."""
+"""The store: migrations, idempotent ingest, a dry run's rehearsal."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def test_reingesting_the_same_articles_adds_nothing(settings: Settings, clock: F
 
 def test_snapshot_changes_never_reach_the_file(settings: Settings, clock: FixedClock) -> None:
     disk = Store.open(settings.store.path)
-    snapshot = disk.snapshot()
+    snapshot = disk.rehearse()
     collect(settings, snapshot, clock)
     assert snapshot.article_count() == 5
     assert disk.article_count() == 0

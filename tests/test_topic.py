@@ -11,10 +11,9 @@ from briefing.models import Document
 from briefing.phrases import compile_rule
 from briefing.settings import TopicSettings, load_settings
 from briefing.topic import Topic, load_topic, read_exemplars
-from tests.conftest import ROOT, SHARED, ConfigMaker
+from tests.conftest import ROOT, ConfigMaker, shared_path
 
 FIXTURES = ROOT / "tests" / "fixtures" / "topic"
-CLUSTERS = SHARED / "data" / "clusters-dev"
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +57,7 @@ def test_near_misses_are_off_topic_with_a_reason(sample: Topic) -> None:
 
 
 def test_clusters_dev_positives_in_negatives_out(sample: Topic) -> None:
-    files = sorted(CLUSTERS.glob("*.txt"))
+    files = sorted(shared_path("data", "clusters-dev").glob("*.txt"))
     docs = [Document("c", str(p), p.read_text("utf-8").split("\n", 1)[0], p.read_text("utf-8")) for p in files]
     truth = ["-Z-" not in p.name for p in files]
     predicted = [r.on_topic for r in sample.score_many(docs)]

@@ -16,10 +16,9 @@ from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
-from tests.conftest import ROOT, SHARED, ConfigMaker
-from tests.ingest.conftest import FEEDS, FeedServer, feed_server  # noqa: F401 - the fixture
+from tests.conftest import ROOT, ConfigMaker
+from tests.ingest.conftest import FeedServer, bbc_file, feed_server, feeds_dir  # noqa: F401 - the fixture
 
-BBC = SHARED / "data" / "bbc-dev.jsonl"
 ON_TOPIC = ROOT / "tests" / "fixtures" / "topic" / "on"
 
 
@@ -33,14 +32,14 @@ def sample_topic() -> dict[str, Any]:
 
 def bbc_folder(folder: Path, count: int) -> None:
     folder.mkdir(exist_ok=True)
-    rows = [json.loads(line) for line in BBC.read_text("utf-8").splitlines()[:count]]
+    rows = [json.loads(line) for line in bbc_file().read_text("utf-8").splitlines()[:count]]
     items = [{"title": r["title"], "text": r["text"]} for r in rows]
     (folder / "bbc.json").write_text(json.dumps(items), encoding="utf-8")
 
 
 def serve_feeds(server: FeedServer, **filters: Any) -> list[dict[str, Any]]:
     feeds = []
-    for path in sorted(FEEDS.iterdir()):
+    for path in sorted(feeds_dir().iterdir()):
         url = server.file(f"/{path.name}", path.read_bytes(), etag=f'"{path.stem}"')
         feeds.append({"url": url, "name": path.stem, **filters.get(path.stem, {})})
     return feeds

@@ -10,7 +10,7 @@ placeholders; this class runs it through SQLAlchemy Core's
 - ``transaction()`` is ``BEGIN IMMEDIATE`` (SQLite: writers queue up front, no
   deadlock on upgrade) or ``BEGIN`` (PostgreSQL) ... ``COMMIT``; nested, a
   ``SAVEPOINT``; outside one, every statement commits at once;
-- a *rehearsal* (``snapshot``) is for dry runs and ``send --to``: on SQLite an
+- a *rehearsal* (``rehearse``) is for dry runs and ``send --to``: on SQLite an
   in-memory copy of the file (``sqlite3`` backup: the file is never written);
   on PostgreSQL a second connection inside a transaction that is always rolled
   back. Copying a shared database into memory would cost as much as the
@@ -54,12 +54,16 @@ class Database:
 
     @classmethod
     def open(cls, url: URL, *, migrate_to_head: bool = True) -> Database:
-        """Connect and (by default) migrate; ``StoreError`` names the database and what failed."""
+        """Connect and (by default) migrate if due; ``StoreError`` names the database and what failed.
+
+        A store at head is only read (its revision), never write-locked: read-only
+        commands do not wait on a running ingest or send.
+        """
         engine, connection = connect(url, "cannot open the store")
         database = cls(engine, connection)
         try:
             if migrate_to_head:
-                migrate.upgrade(connection, display(url))
+                migrate.upgrade_if_due(connection, display(url))
             else:
                 migrate.check(migrate.current(connection), migrate.revisions(), display(url))
         except BaseException:

@@ -1,6 +1,6 @@
 """One active ``briefing schedule`` per store, and standbys that take over when it dies.
 
-SQLite: the file lock beside the store (``briefing.deliver.lock``), held by the
+SQLite: the file lock beside the store (``briefing.db.locks``), held by the
 open file and released by the kernel when the process dies. PostgreSQL: a
 session advisory lock (``pg_try_advisory_lock``) keyed by the store's schema,
 held by one dedicated connection and released by the server when that
@@ -28,8 +28,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from briefing.db.engine import connect, display, is_postgresql, store_url
-from briefing.deliver.lock import hold, lock_for
-from briefing.errors import StoreError
+from briefing.db.locks import hold, lock_for
+from briefing.errors import AlreadyRunning, StoreError
 from briefing.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def _try_lock(connection: Connection, url_text: str) -> None:
         " WHERE l.locktype = 'advisory' AND l.classid = :cls AND l.objid = hashtext(current_schema())::oid"
         " AND l.granted"), key).scalar()
     pid = str(holder or "").rsplit(" ", 1)[-1] or "unknown"
-    raise StoreError(f"{WHAT} is already running against this store (pid {pid}, PostgreSQL advisory lock on "
+    raise AlreadyRunning(f"{WHAT} is already running against this store (pid {pid}, PostgreSQL advisory lock on "
                      f"{url_text}); only one is active at a time: stop it first, or start this one with --standby")
 
 

@@ -1,4 +1,4 @@
-"""Alembic migrations, applied on open and by ``briefing migrate``; newer stores refuse to run.
+"""Alembic migrations, applied on open when due and by ``briefing migrate``; newer stores refuse to run.
 
 Alembic is configured in code (no ``alembic.ini``): the scripts live in
 ``briefing/db/migrations/versions``, one chain, revision ids ``0001``, ``0002``
@@ -10,7 +10,8 @@ revisions, so an older briefing still sees a newer store and refuses it.
 
 The whole upgrade is one transaction: ``BEGIN IMMEDIATE`` on SQLite, ``BEGIN``
 plus ``pg_advisory_xact_lock`` on PostgreSQL, so concurrent first starts
-migrate once and the others wait, then find nothing to do.
+migrate once and the others wait, then find nothing to do. Opening a store
+already at head takes no write transaction at all (``upgrade_if_due``).
 """
 
 from __future__ import annotations
@@ -123,6 +124,21 @@ def upgrade(connection: Connection, where: str) -> tuple[str | None, str]:
         raise
     connection.exec_driver_sql("COMMIT")
     return before, known[-1]
+
+
+def upgrade_if_due(connection: Connection, where: str) -> None:
+    """Migrate only when the store is behind: a store at head is checked with plain reads.
+
+    Reading the revision (``alembic_version``, ``PRAGMA user_version``) takes no
+    write lock, so opening a store at head never waits on another process's
+    write transaction; ``upgrade`` (``BEGIN IMMEDIATE``) runs only when due and
+    reads the revision again inside its transaction.
+    """
+    known = revisions()
+    revision = current(connection)
+    check(revision, known, where)
+    if revision != known[-1]:
+        upgrade(connection, where)
 
 
 def _run(connection: Connection, before: str | None) -> None:

@@ -114,7 +114,7 @@ class Mailing:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SendOutcome:
     """What one delivery run did, and why it ended early if it did."""
 
     deliveries: tuple[Delivery, ...]
@@ -128,7 +128,7 @@ def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
     return store.claim_edition(briefing.edition.key, ids, content, now)
 
 
-def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> Outcome:
+def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
     """Mail the edition to every recipient of ``mailing`` not yet sent or failed."""
     done = store.delivery_status(mailing.edition)
     waiting = [r for r in mailing.recipients if done.get(r) not in FINAL]
@@ -149,7 +149,7 @@ def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], da
         deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):
             return _leave_pending(mailing, deliveries, waiting[index + 1:], str(error))
-    return Outcome(tuple(deliveries))
+    return SendOutcome(tuple(deliveries))
 
 
 def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
@@ -214,12 +214,12 @@ def _status(error: DeliveryError) -> str:
     return "pending" if error.temporary or isinstance(error, ConnectionFailed) else "failed"
 
 
-def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str], reason: str) -> Outcome:
+def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str], reason: str) -> SendOutcome:
     left = [Delivery(r, mailing.message_id(r), "pending", f"not attempted: {reason}") for r in rest]
     pending = sum(1 for d in deliveries if d.status == "pending") + len(left)
     note = f"{reason}; {pending} recipient(s) left pending for the next run"
     log.warning("%s: %s", mailing.edition, note)
-    return Outcome((*deliveries, *left), (note,))
+    return SendOutcome((*deliveries, *left), (note,))
 
 
 def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime) -> bool:

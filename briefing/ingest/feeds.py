@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
-
 from urllib.parse import urlsplit
 
 import feedparser
@@ -54,7 +53,7 @@ from briefing.ingest.fetch import (
 from briefing.ingest.jsonfeed import looks_like_json, parse_json_feed
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
-from briefing.render.safety import clean_html
+from briefing.safety import clean_html
 
 log = logging.getLogger(__name__)
 CHANNEL_TITLE_MAX_CHARS = 80

@@ -48,7 +48,7 @@ from briefing.ingest.fetch import Resolver, is_public, system_resolver
 from briefing.ingest.record import Tally, record
 from briefing.ingest.text import UndecodableError, decode, fragment_to_text
 from briefing.models import Document
-from briefing.render.safety import clean_html
+from briefing.safety import clean_html
 from briefing.settings import FeedSource, Settings, SourcesSettings
 from briefing.store import Store
 

@@ -23,7 +23,7 @@ from briefing.ingest.articles import article_id
 from briefing.ingest.files import parse_time
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
-from briefing.render.safety import clean_html
+from briefing.safety import clean_html
 
 log = logging.getLogger(__name__)
 VERSION_PREFIX = "https://jsonfeed.org/version/1"

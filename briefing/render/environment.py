@@ -19,7 +19,7 @@ from markupsafe import Markup
 from briefing.errors import RenderError
 from briefing.models import Briefing, Edition
 from briefing.render.fragments import sentence_anchor, sentence_url
-from briefing.render.safety import http_url, strip_control
+from briefing.safety import http_url, strip_control
 
 # What an unusable link becomes: a harmless link to the top of the page.
 NO_LINK = "#"

@@ -20,7 +20,7 @@ from feedgen.feed import FeedGenerator
 
 from briefing.models import Briefing
 from briefing.render.environment import format_period
-from briefing.render.safety import clean_html, strip_control
+from briefing.safety import clean_html, strip_control
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 

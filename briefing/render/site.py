@@ -35,7 +35,7 @@ from briefing.errors import RenderError
 from briefing.models import Article, Briefing, RenderedEmail, Site
 from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
-from briefing.render.safety import http_url
+from briefing.safety import http_url
 from briefing.summarise.sections import BOILERPLATE_INLINE
 from briefing.summarise.sentences import split_sentences
 

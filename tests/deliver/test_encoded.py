@@ -84,7 +84,7 @@ def test_a_send_of_the_seeds_edition_splices_every_copy(make_config: ConfigMaker
     settings = load_settings(make_config(email={"recipients": [r for r in RECIPIENTS if "\"" not in r]}),
                              env={"BRIEFING_SECRET_KEY": "encoded-tests-secret-0123456789"})
     clock = FixedClock(DATE)
-    with pipeline._open_store(settings, snapshot=True) as store:
+    with pipeline._open_store(settings, rehearse=True) as store:
         result = pipeline.build(settings, store, clock, fetch_feeds=False)
         mailing: Mailing = pipeline._mailing(settings, result, store, clock)
     for recipient in RECIPIENTS:
@@ -95,9 +95,9 @@ def test_a_send_of_the_seeds_edition_splices_every_copy(make_config: ConfigMaker
 
 def test_headers_written_as_they_are_equal_the_folded_ones() -> None:
     import random
+    from email.headerregistry import Address
 
     from briefing.deliver.encoded import _ADDRESS, _MESSAGE_ID, _fold, _plain_or_folded, _to
-    from email.headerregistry import Address
 
     chooser = random.Random(17)
     alphabet = "abcXYZ019_+-"

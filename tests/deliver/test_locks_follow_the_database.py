@@ -16,7 +16,7 @@ import pytest
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.db.leader import scheduler_lock
-from briefing.errors import StoreError
+from briefing.errors import AlreadyRunning
 from briefing.settings import Settings, load_settings
 from tests.conftest import FIXED_NOW, ConfigMaker, copy_seeds, project_sections, write_config
 from tests.deliver.conftest import READERS, SmtpServer, briefing_process
@@ -53,7 +53,7 @@ def test_two_names_for_one_database_share_one_send_lock(make_config: ConfigMaker
             time.sleep(0.05)
         assert smtp_server.handler.received, "the first sender did not start"
         for other in (by_url, by_link):
-            with pytest.raises(StoreError, match=r"another `briefing send` is already running against this store"):
+            with pytest.raises(AlreadyRunning, match=r"another `briefing send` is already running against this store"):
                 pipeline.send(other, dry_run=False, clock=FixedClock(FIXED_NOW))
     finally:
         out, err = sender.communicate(timeout=120)
@@ -68,6 +68,6 @@ def test_two_names_for_one_database_share_one_scheduler_lock(make_config: Config
     with scheduler_lock(first, stop, standby=False) as alive:
         assert alive is not None
         for other in (by_url, by_link):
-            with pytest.raises(StoreError, match=r"another `briefing schedule` is already running"):
+            with pytest.raises(AlreadyRunning, match=r"another `briefing schedule` is already running"):
                 with scheduler_lock(other, stop, standby=False):
                     pass

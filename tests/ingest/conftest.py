@@ -9,10 +9,10 @@ endless body, and can read back every request it got.
 from __future__ import annotations
 
 import socket
-from contextlib import contextmanager
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,10 +22,18 @@ from typing import Any
 import pytest
 
 from briefing.settings import Settings, load_settings
-from tests.conftest import SHARED, ConfigMaker
+from tests.conftest import ConfigMaker, shared_path
 
-FEEDS = SHARED / "data" / "feeds"
-BBC = SHARED / "data" / "bbc-dev.jsonl"
+
+def feeds_dir() -> Path:
+    """``../shared/data/feeds``: real feeds saved from the web (a clear failure when missing)."""
+    return shared_path("data", "feeds")
+
+
+def bbc_file() -> Path:
+    """``../shared/data/bbc-dev.jsonl``: 911 BBC news articles, one JSON object a line."""
+    return shared_path("data", "bbc-dev.jsonl")
+
 Route = Callable[["Handler"], None]
 
 

@@ -12,17 +12,17 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from briefing.ingest.record import Recorded, record, record_all
+from briefing.ingest.record import record, record_all
 from briefing.models import Document
 from briefing.store import Store
 from tests.conftest import TEST_STORE_URL, postgresql_schema
-from tests.ingest.conftest import BBC
+from tests.ingest.conftest import bbc_file
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def rows() -> list[dict[str, str]]:
-    return [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for line in bbc_file().read_text(encoding="utf-8").splitlines()]
 
 
 def altered(text: str, every: int, seed: int) -> str:

@@ -17,12 +17,19 @@ from briefing.ingest.urls import canonical_url
 from briefing.models import IngestReport
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
-from tests.conftest import ConfigMaker
-from tests.ingest.conftest import BBC, FeedServer
+from tests.conftest import ConfigMaker, bbc_rows
+from tests.ingest.conftest import FeedServer
 
 SettingsFor = Callable[..., Settings]
-ROWS = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
-BY_ID = {row["id"]: row for row in ROWS}
+
+
+def by_id() -> dict[str, dict[str, str]]:
+    return {row["id"]: row for row in bbc_rows()}
+
+
+def original() -> dict[str, str]:
+    """The article the reworded copies are made from."""
+    return by_id()["business-001"]
 
 
 @pytest.mark.parametrize("a,b", [
@@ -63,19 +70,19 @@ def normalised(text: str) -> str:
 def test_bbc_dev_exact_duplicates_are_found(make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox_settings(make_config, tmp_path)
     path = settings.sources.folders[0] / "bbc.json"
-    path.write_text(json.dumps([{"title": r["title"], "text": r["text"]} for r in ROWS]), encoding="utf-8")
+    path.write_text(json.dumps([{"title": r["title"], "text": r["text"]} for r in bbc_rows()]), encoding="utf-8")
     groups: dict[str, list[int]] = defaultdict(list)
-    for index, row in enumerate(ROWS):
+    for index, row in enumerate(bbc_rows()):
         groups[normalised(row["text"])].append(index)
     duplicated = [members for members in groups.values() if len(members) > 1]
     assert sum(len(m) - 1 for m in duplicated) == 75  # what the data README promises
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock)
-    assert report.added + report.duplicates == len(ROWS) == 911
+    assert report.added + report.duplicates == len(bbc_rows()) == 911
     owner = dict(store.database.run("SELECT origin, article_id FROM article_sources").all())
     for members in duplicated:
         ids = {owner[f"{path}#{index}"] for index in members}
-        assert len(ids) == 1, [ROWS[i]["id"] for i in members]
+        assert len(ids) == 1, [bbc_rows()[i]["id"] for i in members]
         origins = {origin for _, origin, _, _ in store.article_sources(ids.pop())}
         assert {f"{path}#{index}" for index in members} <= origins  # every source remembered
     matched = dict(store.database.run("SELECT matched_by, count(*) FROM article_sources GROUP BY matched_by").all())
@@ -89,9 +96,9 @@ def test_revised_copies_merge_and_follow_up_stories_do_not(make_config: ConfigMa
     settings = inbox_settings(make_config, tmp_path)
     inbox = settings.sources.folders[0]
     for key in ("tech-049", "tech-340", "tech-018", "tech-190"):
-        row = BY_ID[key]
+        row = by_id()[key]
         (inbox / f"{key}.json").write_text(json.dumps({"title": row["title"], "text": row["text"]}), encoding="utf-8")
-    pairs = {pair: jaccard(shingles(BY_ID[pair[0]]["text"]), shingles(BY_ID[pair[1]]["text"]))
+    pairs = {pair: jaccard(shingles(by_id()[pair[0]]["text"]), shingles(by_id()[pair[1]]["text"]))
              for pair in (("tech-049", "tech-340"), ("tech-018", "tech-190"))}
     assert pairs[("tech-049", "tech-340")] > 0.9 and pairs[("tech-018", "tech-190")] < NEAR_DUPLICATE_JACCARD
     store = Store.open(settings.store.path)
@@ -114,9 +121,6 @@ def reworded(text: str, every: int = 10) -> str:
     return " ".join(out) + "\n\nSource: Wire services"
 
 
-ORIGINAL = BY_ID["business-001"]
-
-
 def feed_with(items: list[dict[str, str]]) -> bytes:
     body = "".join(
         f"<item><title>{i['title']}</title><link>{i.get('link', '')}</link><guid isPermaLink=\"false\">"
@@ -128,23 +132,23 @@ def feed_with(items: list[dict[str, str]]) -> bytes:
 
 def test_reworded_copy_with_a_tracking_url_is_one_article_with_both_sources(
         make_config: ConfigMaker, tmp_path: Path, feed_server: FeedServer, clock: FixedClock) -> None:
-    copy = reworded(ORIGINAL["text"])
-    assert NEAR_DUPLICATE_JACCARD <= jaccard(shingles(ORIGINAL["text"]), shingles(copy)) < 0.7
+    copy = reworded(original()["text"])
+    assert NEAR_DUPLICATE_JACCARD <= jaccard(shingles(original()["text"]), shingles(copy)) < 0.7
     url = feed_server.file("/wire.rss", feed_with([
         {"title": "Time Warner profits jump", "text": copy,
          "link": "https://WWW.news.example/business/time-warner/?utm_source=wire&utm_campaign=feed#top"},
-        {"title": "Another copy, no shared link", "text": reworded(ORIGINAL["text"], every=11),
+        {"title": "Another copy, no shared link", "text": reworded(original()["text"], every=11),
          "link": "https://elsewhere.example/tw-profits"},
     ]))
     settings = inbox_settings(make_config, tmp_path, feeds=[{"url": url, "name": "wire"}])
     (settings.sources.folders[0] / "original.json").write_text(json.dumps({
-        "title": ORIGINAL["title"], "text": ORIGINAL["text"], "url": "https://news.example/business/time-warner",
+        "title": original()["title"], "text": original()["text"], "url": "https://news.example/business/time-warner",
     }), encoding="utf-8")
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock)
     assert (report.added, report.duplicates) == (1, 2)
     (article,) = store.articles(store.unpublished_article_ids())
-    assert article.title == ORIGINAL["title"] and article.text == ORIGINAL["text"]
+    assert article.title == original()["title"] and article.text == original()["text"]
     sources = store.article_sources(article.id)
     assert [(source, how) for source, _, _, how in sources] == [("inbox", "new"), ("wire", "url"), ("wire", "near")]
     store.close()
@@ -153,9 +157,9 @@ def test_reworded_copy_with_a_tracking_url_is_one_article_with_both_sources(
 def test_reworded_copy_without_any_link_is_found_by_its_text(
         make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox_settings(make_config, tmp_path, folders=("first", "second"))
-    (settings.sources.folders[0] / "story.txt").write_text(ORIGINAL["text"], encoding="utf-8")
-    (settings.sources.folders[1] / "copy.md").write_text(reworded(ORIGINAL["text"]), encoding="utf-8")
-    (settings.sources.folders[1] / "same.txt").write_text(ORIGINAL["text"].upper() + "\n", encoding="utf-8")
+    (settings.sources.folders[0] / "story.txt").write_text(original()["text"], encoding="utf-8")
+    (settings.sources.folders[1] / "copy.md").write_text(reworded(original()["text"]), encoding="utf-8")
+    (settings.sources.folders[1] / "same.txt").write_text(original()["text"].upper() + "\n", encoding="utf-8")
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock)
     assert (report.added, report.duplicates) == (1, 2)
@@ -181,8 +185,8 @@ def test_the_same_global_guid_in_two_feeds_is_one_article(
     guid = "tag:news.example,2026:story-42"
     report = collect_two_feeds(
         make_config, tmp_path, feed_server, clock,
-        [{"title": "A", "text": BY_ID["tech-001"]["text"], "link": "https://one.example/a", "guid": guid}],
-        [{"title": "B", "text": BY_ID["tech-002"]["text"], "link": "https://two.example/b", "guid": guid}])
+        [{"title": "A", "text": by_id()["tech-001"]["text"], "link": "https://one.example/a", "guid": guid}],
+        [{"title": "B", "text": by_id()["tech-002"]["text"], "link": "https://two.example/b", "guid": guid}])
     assert (report.added, report.duplicates) == (1, 1)
 
 
@@ -193,7 +197,7 @@ def test_short_entries_and_feed_local_guids_are_not_merged(
         make_config, tmp_path, feed_server, clock,
         [{"title": "A cat", "text": short, "link": "https://one.example/cat", "guid": "1"},
          {"title": "A dog", "text": short, "link": "https://one.example/dog", "guid": "2"}],
-        [{"title": "Other", "text": BY_ID["tech-003"]["text"], "link": "https://two.example/x", "guid": "1"}])
+        [{"title": "Other", "text": by_id()["tech-003"]["text"], "link": "https://two.example/x", "guid": "1"}])
     assert (report.added, report.duplicates) == (3, 0)
 
 
@@ -201,11 +205,11 @@ def test_a_changed_file_is_a_new_version_of_the_same_article(
         make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox_settings(make_config, tmp_path)
     path = settings.sources.folders[0] / "story.txt"
-    path.write_text(ORIGINAL["text"], encoding="utf-8")
+    path.write_text(original()["text"], encoding="utf-8")
     store = Store.open(settings.store.path)
     assert collect(settings, store, clock).added == 1
     (first,) = store.unpublished_article_ids()
-    path.write_text(ORIGINAL["text"] + "\n\nUpdate: the figures were confirmed on Monday.", encoding="utf-8")
+    path.write_text(original()["text"] + "\n\nUpdate: the figures were confirmed on Monday.", encoding="utf-8")
     report = collect(settings, store, clock)
     assert (report.added, report.updated, report.duplicates) == (0, 1, 0)
     (article,) = store.articles(store.unpublished_article_ids())

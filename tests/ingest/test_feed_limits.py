@@ -13,7 +13,7 @@ from briefing.ingest import collect
 from briefing.ingest.feeds import HttpFetcher
 from briefing.settings import Settings
 from briefing.store import Store
-from tests.ingest.conftest import FEEDS, FeedServer
+from tests.ingest.conftest import FeedServer, feeds_dir
 
 SettingsFor = Callable[..., Settings]
 TIMEOUT = 1.0
@@ -177,7 +177,7 @@ def test_a_fixed_feed_leaves_quarantine(feed_server: FeedServer, feed_settings: 
     settings, store = one_feed(feed_settings, url)
     collect(settings, store, clock)
     assert len(store.quarantined()) == 1
-    feed_server.file("/feed", (FEEDS / "reddit.rss").read_bytes(), etag='"b"')
+    feed_server.file("/feed", (feeds_dir() / "reddit.rss").read_bytes(), etag='"b"')
     assert collect(settings, store, clock).added == 24
     assert store.quarantined() == []
     store.close()

@@ -13,14 +13,14 @@ from briefing.clock import FixedClock
 from briefing.ingest import collect
 from briefing.settings import Settings
 from briefing.store import Store
-from tests.ingest.conftest import FEEDS, FeedServer, closed_port, http_date
+from tests.ingest.conftest import FeedServer, closed_port, feeds_dir, http_date
 
 SettingsFor = Callable[..., Settings]
 
 
 def serve_shared_feeds(feed_server: FeedServer) -> list[dict[str, str]]:
     feeds = []
-    for path in sorted(FEEDS.iterdir()):
+    for path in sorted(feeds_dir().iterdir()):
         url = feed_server.file(f"/{path.name}", path.read_bytes(), etag=f'"{path.stem}-1"')
         feeds.append({"url": url, "name": path.stem})
     return feeds
@@ -28,7 +28,7 @@ def serve_shared_feeds(feed_server: FeedServer) -> list[dict[str, str]]:
 
 def entries_with_title_or_link(name: str) -> list[dict[str, str]]:
     """What feedparser itself finds in the shared file: the entries that must become articles."""
-    path = next(p for p in FEEDS.iterdir() if p.stem == name)
+    path = next(p for p in feeds_dir().iterdir() if p.stem == name)
     parsed = feedparser.parse(io.BytesIO(path.read_bytes()))
     return [entry for entry in parsed.entries if entry.get("title") or entry.get("link")]
 
@@ -40,7 +40,7 @@ def test_every_entry_of_every_shared_feed_becomes_an_article(
     report = collect(settings, store, clock)
     assert report.feed_errors == () and report.quarantined == ()
     assert report.feeds_fetched == 7
-    expected = {path.stem: entries_with_title_or_link(path.stem) for path in FEEDS.iterdir()}
+    expected = {path.stem: entries_with_title_or_link(path.stem) for path in feeds_dir().iterdir()}
     assert report.added == sum(len(entries) for entries in expected.values()) == 181
     assert report.duplicates == 0
     for name, entries in expected.items():
@@ -94,7 +94,7 @@ def test_second_pass_is_answered_304_and_adds_nothing(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
     feeds = serve_shared_feeds(feed_server)
     modified = http_date(1_700_000_000)
-    body = (FEEDS / "heise.atom").read_bytes()
+    body = (feeds_dir() / "heise.atom").read_bytes()
     feeds.append({"url": feed_server.file("/by-date.atom", body, etag=None, last_modified=modified), "name": "by-date"})
     settings = feed_settings(feeds)
     store = Store.open(settings.store.path)
@@ -113,7 +113,7 @@ def test_second_pass_is_answered_304_and_adds_nothing(
 
 def test_feed_that_ignores_conditional_get_adds_nothing_the_second_time(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    url = feed_server.file("/guardian.rss", (FEEDS / "guardian.rss").read_bytes(), etag=None)
+    url = feed_server.file("/guardian.rss", (feeds_dir() / "guardian.rss").read_bytes(), etag=None)
     settings = feed_settings([{"url": url, "name": "guardian"}])
     store = Store.open(settings.store.path)
     assert collect(settings, store, clock).added == 55
@@ -128,7 +128,7 @@ def test_a_500_in_one_feed_does_not_stop_the_others(
         {"url": feed_server.status("/broken.rss", 500), "name": "broken"},
         {"url": f"http://127.0.0.1:{closed_port()}/feed.rss", "name": "refused"},
         {"url": "http://feed.invalid/rss", "name": "no-dns"},
-        {"url": feed_server.file("/guardian.rss", (FEEDS / "guardian.rss").read_bytes()), "name": "guardian"},
+        {"url": feed_server.file("/guardian.rss", (feeds_dir() / "guardian.rss").read_bytes()), "name": "guardian"},
     ]
     settings = feed_settings(feeds)
     store = Store.open(settings.store.path)
@@ -161,9 +161,9 @@ def test_410_gone_disables_the_feed(feed_server: FeedServer, feed_settings: Sett
 
 def test_301_updates_the_stored_url_and_302_does_not(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    new = feed_server.file("/new.rss", (FEEDS / "reddit.rss").read_bytes())
+    new = feed_server.file("/new.rss", (feeds_dir() / "reddit.rss").read_bytes())
     feed_server.status("/old.rss", 301, {"Location": new})
-    temporary = feed_server.file("/elsewhere.rss", (FEEDS / "uolNoticias.rss").read_bytes())
+    temporary = feed_server.file("/elsewhere.rss", (feeds_dir() / "uolNoticias.rss").read_bytes())
     feed_server.status("/moving.rss", 302, {"Location": temporary})
     settings = feed_settings([{"url": feed_server.url("/old.rss"), "name": "moved"},
                               {"url": feed_server.url("/moving.rss"), "name": "moving"}])
@@ -196,7 +196,7 @@ def test_a_changed_configured_url_starts_the_feed_afresh(
     collect(settings, store, clock)
     state = store.source("news")
     assert state is not None and state.disabled
-    fixed = feed_settings([{"url": feed_server.file("/news.rss", (FEEDS / "reddit.rss").read_bytes()), "name": "news"}])
+    fixed = feed_settings([{"url": feed_server.file("/news.rss", (feeds_dir() / "reddit.rss").read_bytes()), "name": "news"}])
     assert collect(fixed, store, clock).added == 24
     state = store.source("news")
     assert state is not None and not state.disabled and state.failures == 0
@@ -205,8 +205,8 @@ def test_a_changed_configured_url_starts_the_feed_afresh(
 
 def test_feeds_with_the_same_default_name_are_kept_apart(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    urls = [feed_server.file("/reddit.rss", (FEEDS / "reddit.rss").read_bytes(), etag='"r"'),
-            feed_server.file("/uol.rss", (FEEDS / "uolNoticias.rss").read_bytes(), etag='"u"')]
+    urls = [feed_server.file("/reddit.rss", (feeds_dir() / "reddit.rss").read_bytes(), etag='"r"'),
+            feed_server.file("/uol.rss", (feeds_dir() / "uolNoticias.rss").read_bytes(), etag='"u"')]
     settings = feed_settings(urls)  # both default to the name "127.0.0.1:<port>"
     store = Store.open(settings.store.path)
     assert collect(settings, store, clock).added == 39
@@ -218,7 +218,7 @@ def test_feeds_with_the_same_default_name_are_kept_apart(
 
 def test_dry_run_collect_opens_no_connection(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    settings = feed_settings([{"url": feed_server.file("/g.rss", (FEEDS / "guardian.rss").read_bytes()), "name": "g"}])
+    settings = feed_settings([{"url": feed_server.file("/g.rss", (feeds_dir() / "guardian.rss").read_bytes()), "name": "g"}])
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock, fetch_feeds=False)
     assert report.added == 0 and feed_server.requests == []
@@ -260,7 +260,7 @@ def test_send_dry_run_opens_no_connection(feed_server: FeedServer, feed_settings
     import subprocess
     import sys
 
-    settings = feed_settings([{"url": feed_server.file("/g.rss", (FEEDS / "guardian.rss").read_bytes()), "name": "g"}])
+    settings = feed_settings([{"url": feed_server.file("/g.rss", (feeds_dir() / "guardian.rss").read_bytes()), "name": "g"}])
     run = subprocess.run([sys.executable, "-m", "briefing", "--config", str(settings.file), "send", "--dry-run"],
                          capture_output=True, text=True, timeout=120, check=False)
     assert "DRY RUN" in run.stdout, run.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -20,10 +21,8 @@ from briefing.ingest import collect
 from briefing.ingest.folders import BATCH_FILES
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
-from tests.conftest import ConfigMaker
-from tests.ingest.conftest import BBC
+from tests.conftest import ConfigMaker, bbc_rows
 
-ROWS = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
 TEXTS = {
     "utf-8": "Grüße aus Köln — “quoted” café. The rare-earth quota was cut by a fifth this week.",
     "cp1252": "The “quick” café — naïve résumé costs €5, said the trader in Orléans on Monday.",
@@ -67,34 +66,34 @@ def test_text_encodings_are_read_correctly(encoding: str, data: bytes, make_conf
 def test_every_format(make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox(make_config, tmp_path)
     folder = settings.sources.folders[0]
-    (folder / "plain.txt").write_text(ROWS[0]["text"], encoding="utf-8")
-    lead, rest = ROWS[1]["text"].split("\n\n", 1)
-    (folder / "notes.md").write_text(f"# {ROWS[1]['title']}\n\n**Lead:** _{lead}_\n\n{rest}", encoding="utf-8")
-    paragraphs = "".join(f"<p>{p}</p>" for p in ROWS[2]["text"].split("\n\n"))
+    (folder / "plain.txt").write_text(bbc_rows()[0]["text"], encoding="utf-8")
+    lead, rest = bbc_rows()[1]["text"].split("\n\n", 1)
+    (folder / "notes.md").write_text(f"# {bbc_rows()[1]['title']}\n\n**Lead:** _{lead}_\n\n{rest}", encoding="utf-8")
+    paragraphs = "".join(f"<p>{p}</p>" for p in bbc_rows()[2]["text"].split("\n\n"))
     (folder / "page.html").write_text(
-        f"<html><head><title>{ROWS[2]['title']}</title></head><body><nav><a href='/'>Home</a> | "
-        f"<a href='/news'>News</a> | <a href='/sport'>Sport</a></nav><article><h1>{ROWS[2]['title']}</h1>"
+        f"<html><head><title>{bbc_rows()[2]['title']}</title></head><body><nav><a href='/'>Home</a> | "
+        f"<a href='/news'>News</a> | <a href='/sport'>Sport</a></nav><article><h1>{bbc_rows()[2]['title']}</h1>"
         f"{paragraphs}</article><div class='comments' id='comments'><h3>Comments</h3><p>First!!! Great "
         f"post, visit my site</p></div><footer>Copyright 2005 BBC | Terms | Privacy</footer></body></html>",
         encoding="utf-8")
-    (folder / "one.json").write_text(json.dumps({"title": ROWS[3]["title"], "url": "https://bbc.example/3",
-                                                 "published": "2005-02-01T10:00:00", "text": ROWS[3]["text"]}))
+    (folder / "one.json").write_text(json.dumps({"title": bbc_rows()[3]["title"], "url": "https://bbc.example/3",
+                                                 "published": "2005-02-01T10:00:00", "text": bbc_rows()[3]["text"]}))
     (folder / "many.json").write_text(json.dumps([{"title": r["title"], "html": f"<p>{r['text']}</p>"}
-                                                  for r in ROWS[4:7]]))
+                                                  for r in bbc_rows()[4:7]]))
     (folder / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (folder / "sub").mkdir()
-    (folder / "sub" / "nested.txt").write_text(ROWS[7]["text"], encoding="utf-8")
-    (folder / ".hidden.txt").write_text(ROWS[8]["text"], encoding="utf-8")
+    (folder / "sub" / "nested.txt").write_text(bbc_rows()[7]["text"], encoding="utf-8")
+    (folder / ".hidden.txt").write_text(bbc_rows()[8]["text"], encoding="utf-8")
     store = Store.open(settings.store.path)
     report = collect(settings, store, clock)
     assert (report.added, report.quarantined) == (8, ())
     articles = {a.title: a for a in store.articles(store.unpublished_article_ids())}
-    page = articles[ROWS[2]["title"]]
+    page = articles[bbc_rows()[2]["title"]]
     assert "Home" not in page.text and "First!!!" not in page.text and "Copyright" not in page.text
-    assert page.text.count("\n\n") >= len(ROWS[2]["text"].split("\n\n")) - 1  # paragraphs kept
-    dated = articles[ROWS[3]["title"]]
+    assert page.text.count("\n\n") >= len(bbc_rows()[2]["text"].split("\n\n")) - 1  # paragraphs kept
+    dated = articles[bbc_rows()[3]["title"]]
     assert dated.url == "https://bbc.example/3" and dated.published is not None and dated.published.tzinfo
-    notes = articles[ROWS[1]["title"]].text
+    notes = articles[bbc_rows()[1]["title"]].text
     assert "\n\nLead: The dollar has hit" in notes and "**" not in notes and "_" not in notes
     store.close()
 
@@ -115,23 +114,23 @@ def test_unknown_extensions_are_ignored_with_a_debug_line(make_config: ConfigMak
 def test_an_unchanged_file_is_not_read_again(make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox(make_config, tmp_path)
     path = settings.sources.folders[0] / "story.txt"
-    path.write_text(ROWS[0]["text"], encoding="utf-8")
+    path.write_text(bbc_rows()[0]["text"], encoding="utf-8")
     store = Store.open(settings.store.path)
     collect(settings, store, clock)
     # Same size, same mtime, different bytes: only a pass that reads the file could notice.
     stat = path.stat()
-    path.write_text(ROWS[0]["text"].replace("T", "X"), encoding="utf-8")
+    path.write_text(bbc_rows()[0]["text"].replace("T", "X"), encoding="utf-8")
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     report = collect(settings, store, clock)
     assert (report.added, report.updated, report.unchanged) == (0, 0, 1)
-    assert stored_texts(store) == [ROWS[0]["text"]]
+    assert stored_texts(store) == [bbc_rows()[0]["text"]]
     store.close()
 
 
 def test_symlink_loops_do_not_hang_the_scan(make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
     settings = inbox(make_config, tmp_path)
     folder = settings.sources.folders[0]
-    (folder / "story.txt").write_text(ROWS[0]["text"], encoding="utf-8")
+    (folder / "story.txt").write_text(bbc_rows()[0]["text"], encoding="utf-8")
     (folder / "loop").symlink_to(folder, target_is_directory=True)
     store = Store.open(settings.store.path)
     assert collect(settings, store, clock).added == 1
@@ -141,7 +140,7 @@ def test_symlink_loops_do_not_hang_the_scan(make_config: ConfigMaker, tmp_path: 
 def test_a_missing_folder_is_recorded_and_the_others_read(make_config: ConfigMaker, tmp_path: Path,
                                                           clock: FixedClock) -> None:
     (tmp_path / "inbox").mkdir()
-    (tmp_path / "inbox" / "story.txt").write_text(ROWS[0]["text"], encoding="utf-8")
+    (tmp_path / "inbox" / "story.txt").write_text(bbc_rows()[0]["text"], encoding="utf-8")
     settings = load_settings(make_config(sources={"folders": ["gone", "inbox"]}), env={})
     store = Store.open(settings.store.path)
     assert collect(settings, store, clock).added == 1
@@ -150,14 +149,18 @@ def test_a_missing_folder_is_recorded_and_the_others_read(make_config: ConfigMak
     store.close()
 
 
-SENTENCES = sorted({s.strip() + "." for row in ROWS for s in row["text"].replace("\n", " ").split(". ") if len(s) > 40})
+@functools.cache
+def sentences() -> list[str]:
+    """The corpus' sentences longer than 40 characters, sorted."""
+    return sorted({s.strip() + "." for row in bbc_rows() for s in row["text"].replace("\n", " ").split(". ")
+                   if len(s) > 40})
 
 
 def write_articles(folder: Path, count: int, suffix: str = ".txt") -> None:
     """``count`` distinct articles: 12 sentences drawn at random from the whole corpus."""
     chooser = random.Random(7)
     for index in range(count):
-        picked = chooser.sample(SENTENCES, 12)
+        picked = chooser.sample(sentences(), 12)
         text = " ".join(picked[:6]) + "\n\n" + " ".join(picked[6:])
         (folder / f"a{index:05d}{suffix}").write_text(text, encoding="utf-8")
 

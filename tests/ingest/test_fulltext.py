@@ -19,7 +19,7 @@ from briefing.models import Document
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
-from tests.ingest.conftest import BBC, FeedServer, serving
+from tests.ingest.conftest import FeedServer, bbc_file, serving
 
 SettingsFor = Callable[..., Settings]
 PUBLISHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -27,7 +27,7 @@ PUBLISHED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def bodies() -> list[dict[str, str]]:
-    rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()[:40]]
+    rows = [json.loads(line) for line in bbc_file().read_text(encoding="utf-8").splitlines()[:40]]
     return [row for row in rows if len(row["text"].split()) > 250][:6]
 
 

@@ -9,7 +9,7 @@ from briefing.ingest import collect
 from briefing.settings import load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
-from tests.ingest.conftest import FEEDS, FeedServer
+from tests.ingest.conftest import FeedServer, feeds_dir
 from tests.ingest.test_feeds import SettingsFor
 
 
@@ -19,8 +19,8 @@ def sources_of(store: Store) -> set[str]:
 
 def test_an_unnamed_feed_is_named_by_its_channel_title(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    guardian = feed_server.file("/world/rss", (FEEDS / "guardian.rss").read_bytes())
-    heise = feed_server.file("/heise", (FEEDS / "heise.atom").read_bytes())
+    guardian = feed_server.file("/world/rss", (feeds_dir() / "guardian.rss").read_bytes())
+    heise = feed_server.file("/heise", (feeds_dir() / "heise.atom").read_bytes())
     # Both on 127.0.0.1: without a channel title they would be "127.0.0.1:PORT /world/rss" and "... /heise".
     settings = feed_settings([guardian, heise])
     with Store.open(settings.store.path) as store:
@@ -30,7 +30,7 @@ def test_an_unnamed_feed_is_named_by_its_channel_title(
 
 def test_a_configured_feed_name_wins_over_the_channel_title(
         feed_server: FeedServer, feed_settings: SettingsFor, clock: FixedClock) -> None:
-    guardian = feed_server.file("/world/rss", (FEEDS / "guardian.rss").read_bytes())
+    guardian = feed_server.file("/world/rss", (feeds_dir() / "guardian.rss").read_bytes())
     settings = feed_settings([{"url": guardian, "name": "Guardian world"}])
     with Store.open(settings.store.path) as store:
         collect(settings, store, clock)

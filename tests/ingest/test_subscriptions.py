@@ -15,11 +15,11 @@ from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.errors import ConfigError
 from briefing.ingest import collect
-from briefing.ingest.opml import OpmlError, parse_opml
+from briefing.opml import OpmlError, parse_opml
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
-from tests.ingest.conftest import FEEDS, FeedServer, Handler
+from tests.ingest.conftest import FeedServer, Handler, feeds_dir
 from tests.ingest.test_feeds import entries_with_title_or_link
 
 SettingsFor = Callable[..., Settings]
@@ -27,7 +27,7 @@ SettingsFor = Callable[..., Settings]
 
 def opml_of_shared_feeds(feed_server: FeedServer) -> tuple[bytes, list[tuple[str, str, str]]]:
     """An OPML export as Feedly writes it: folders, one nested, outlines with text and title."""
-    paths = sorted(FEEDS.iterdir())
+    paths = sorted(feeds_dir().iterdir())
     expected = []
     outlines = {"News": [], "News/World": [], "Tech": []}  # type: dict[str, list[str]]
     for index, path in enumerate(paths):
@@ -56,7 +56,7 @@ def test_an_opml_file_of_the_shared_feeds_is_read_and_ingested(
     with Store.open(settings.store.path) as store:
         report = collect(settings, store, clock)
     assert report.feeds_fetched == 7 and report.feed_errors == ()
-    assert report.added == sum(len(entries_with_title_or_link(p.stem)) for p in FEEDS.iterdir())
+    assert report.added == sum(len(entries_with_title_or_link(p.stem)) for p in feeds_dir().iterdir())
 
     listed = json.loads(CliRunner().invoke(cli, ["--config", str(config), "feeds", "list", "--json"]).output)
     assert [(row["name"], row["origin"], row["state"]) for row in listed] == [
@@ -106,8 +106,8 @@ def _discover(config: Path, url: str) -> Any:
 
 
 def test_discovery_finds_the_feeds_a_page_links(feed_server: FeedServer, make_config: ConfigMaker) -> None:
-    rss = feed_server.file("/news/rss.xml", (FEEDS / "guardian.rss").read_bytes())
-    feed_server.file("/atom", (FEEDS / "heise.atom").read_bytes())
+    rss = feed_server.file("/news/rss.xml", (feeds_dir() / "guardian.rss").read_bytes())
+    feed_server.file("/atom", (feeds_dir() / "heise.atom").read_bytes())
     feed_server.file("/feed.json", JSON_FEED, content_type="application/feed+json")
     page = (b'<html><head><base href="/news/"><title>Site</title>'
             b'<link rel="alternate" type="application/rss+xml" title="RSS" href="rss.xml">'
@@ -129,7 +129,7 @@ def test_discovery_finds_the_feeds_a_page_links(feed_server: FeedServer, make_co
 
 
 def test_discovery_tries_the_usual_paths(feed_server: FeedServer, make_config: ConfigMaker) -> None:
-    feed_server.file("/feed", (FEEDS / "reddit.rss").read_bytes())
+    feed_server.file("/feed", (feeds_dir() / "reddit.rss").read_bytes())
     site = feed_server.file("/", b"<html><head><title>No links</title></head><body>x</body></html>",
                             content_type="text/html")
     result = _discover(make_config(), site)
@@ -141,7 +141,7 @@ def test_discovery_tries_the_usual_paths(feed_server: FeedServer, make_config: C
 def test_discovery_of_a_feed_address_and_of_a_site_without_feeds(
         feed_server: FeedServer, make_config: ConfigMaker) -> None:
     config = make_config()
-    url = feed_server.file("/only.rss", (FEEDS / "reddit.rss").read_bytes())
+    url = feed_server.file("/only.rss", (feeds_dir() / "reddit.rss").read_bytes())
     assert f'url = "{url}"' in _discover(config, url).output
     empty = feed_server.file("/empty/", b"<html><body>nothing</body></html>", content_type="text/html")
     result = _discover(config, empty)
@@ -150,7 +150,7 @@ def test_discovery_of_a_feed_address_and_of_a_site_without_feeds(
 
 def test_discovery_does_not_follow_links_to_other_private_hosts(
         feed_server: FeedServer, other_server: FeedServer, make_config: ConfigMaker) -> None:
-    internal = other_server.file("/internal.rss", (FEEDS / "reddit.rss").read_bytes())
+    internal = other_server.file("/internal.rss", (feeds_dir() / "reddit.rss").read_bytes())
     page = f'<html><head><link rel="alternate" type="application/rss+xml" href="{internal}"></head></html>'
     site = feed_server.file("/", page.encode(), content_type="text/html")
     result = _discover(make_config(), site)
@@ -218,7 +218,7 @@ def basic_auth_route(feed_server: FeedServer, path: str, user: str, password: st
 
 def test_basic_auth_and_headers_come_from_the_environment(
         feed_server: FeedServer, make_config: ConfigMaker, tmp_path: Path, clock: FixedClock) -> None:
-    body = (FEEDS / "reddit.rss").read_bytes()
+    body = (feeds_dir() / "reddit.rss").read_bytes()
     url = basic_auth_route(feed_server, "/private.rss", "analyst", "s3cret", body)
     (tmp_path / "articles").mkdir()
     table = {"url": url, "name": "private", "username": "analyst", "password_env": "FEED_PASSWORD",

@@ -20,7 +20,7 @@ from briefing.models import IngestReport
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ConfigMaker
-from tests.ingest.conftest import FEEDS, FeedServer
+from tests.ingest.conftest import FeedServer, feeds_dir
 
 STORY = ("Lynas said on Tuesday that its new separation plant in Texas will start production next year, "
          "a step that would give the United States its first domestic source of heavy rare earths. "
@@ -91,7 +91,7 @@ def test_the_watcher_picks_up_a_new_file_while_running(
 def test_the_watcher_polls_feeds_at_start(make_config: ConfigMaker, tmp_path: Path, clock: FixedClock,
                                           feed_server: FeedServer) -> None:
     (tmp_path / "inbox").mkdir()
-    url = feed_server.file("/reddit.rss", (FEEDS / "reddit.rss").read_bytes())
+    url = feed_server.file("/reddit.rss", (feeds_dir() / "reddit.rss").read_bytes())
     settings = load_settings(make_config(sources={"folders": ["inbox"], "feeds": [url], "poll_minutes": 1}), env={})
     with running_watcher(settings, clock, polling=False) as passes:
         next_pass(passes, "feeds", lambda r: r.added == 24)

@@ -15,13 +15,11 @@ import pytest
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.models import Story
-from briefing.serialise import briefing_to_json
 from briefing.settings import Settings
 from briefing.store import Store
 from tests.conftest import FIXED_NOW
 from tests.deliver.conftest import free_port
-from tests.llm.conftest import (LlmConfig, ModelServer, answer, good_answer, hang, raw, status,
-                                write_articles)
+from tests.llm.conftest import LlmConfig, ModelServer, answer, good_answer, hang, raw, status, write_articles
 
 OTHER_TOPICS = {
     "harbour.txt": (
@@ -231,8 +229,8 @@ def test_a_second_build_makes_no_request(llm_settings: LlmConfig, model_server: 
 
 
 def test_a_resend_uses_the_edition_recorded_at_first_send(llm_settings: LlmConfig, model_server: ModelServer) -> None:
-    from tests.deliver.conftest import Recorder  # noqa: F401  (the SMTP fixtures are not needed: an outbox mailer)
     from briefing.deliver.mailer import OutboxMailer
+    from tests.deliver.conftest import Recorder  # noqa: F401  (the SMTP fixtures are not needed: an outbox mailer)
 
     settings = llm_settings()
     first = pipeline.send(settings, dry_run=False, clock=FixedClock(FIXED_NOW), mailer=OutboxMailer(settings.output.dir / "sent"))

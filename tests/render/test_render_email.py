@@ -15,8 +15,8 @@ from email.message import EmailMessage
 import pytest
 from lxml import etree
 
-from briefing.render.fragments import sentence_anchor
 from briefing.models import Briefing, Story
+from briefing.render.fragments import sentence_anchor
 from tests.render.conftest import SeedsSite
 from tests.render.email_rules import parse, violations
 

@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 from briefing import pipeline
 from briefing.clock import FixedClock
 from briefing.ingest.text import fragment_to_text
-from briefing.render.safety import clean_html, http_url, strip_control
+from briefing.safety import clean_html, http_url, strip_control
 from briefing.settings import load_settings
 from briefing.store import Store
 from tests.conftest import FIXED_NOW, ROOT, ConfigMaker

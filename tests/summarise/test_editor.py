@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from briefing.ingest import to_article
 from briefing.ingest.text import normalise_text
-from briefing.models import Article, ArticleRef, Document, Story
+from briefing.models import Article, Document, Story
 from briefing.summarise.editing import is_dangling, is_junk, is_lead_in, stands_alone, tidy
 from briefing.summarise.points import Candidate, compare, merge_points, same_point
 from briefing.summarise.sections import split_sections
 from briefing.summarise.story import StoryBudget, summarise, tell_story
 from tests.summarise.test_story import ref, seed_articles
 
-NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, tzinfo=UTC)
 BRIEFING_STYLE = """China tightens export controls on rare-earth magnet technology
 October 9, 2025
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import split_sentences
-
-BBC_DEV = Path(__file__).resolve().parents[3] / "shared" / "data" / "bbc-dev.jsonl"
+from tests.conftest import shared_path
 
 ARTICLE = [
     "Acme Corp reported record quarterly profits of $2bn on demand for its rare earth magnets.",
@@ -98,7 +96,7 @@ def _reference_sentences(reference: str) -> set[str]:
 def test_recovers_most_reference_sentences_on_real_news() -> None:
     """A guard against regressions: the full benchmark is bench/summary_quality.py."""
     found = wanted = 0
-    with BBC_DEV.open(encoding="utf-8") as lines:
+    with shared_path("data", "bbc-dev.jsonl").open(encoding="utf-8") as lines:
         for line, _ in zip(lines, range(100)):
             row = json.loads(line)
             reference = _reference_sentences(row["reference"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,12 +11,12 @@ from briefing.clock import edition_for
 from briefing.ingest import article_id, to_article
 from briefing.ingest.text import normalise_text
 from briefing.models import Article, ArticleRef, Briefing, Document, Point, Story
-from briefing.summarise.story import summarise
 from briefing.summarise.stories import group_articles
+from briefing.summarise.story import summarise
 from briefing.summarise.updates import mark_updates
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, bbc_rows
 
-NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, tzinfo=UTC)
 
 
 def seed_articles() -> list[Article]:
@@ -98,11 +97,8 @@ def test_article_id_ignores_case_spacing_and_punctuation() -> None:
     assert article_id("hello world") != article_id("hello there world")
 
 
-BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
-
-
 def test_seeds_mixed_into_the_bbc_set_are_exactly_one_story() -> None:
-    rows = [json.loads(line) for line in BBC.read_text("utf-8").splitlines() if line.strip()]
+    rows = bbc_rows()
     bbc = [to_article(Document("bbc", r["id"], r["title"], normalise_text(r["text"])), NOW) for r in rows]
     seeds = seed_articles()
     mixed = bbc[:300] + seeds[:2] + bbc[300:600] + seeds[2:] + bbc[600:]
@@ -113,7 +109,7 @@ def test_seeds_mixed_into_the_bbc_set_are_exactly_one_story() -> None:
 
 
 def test_a_continuing_story_is_marked_as_an_update(story: Story) -> None:
-    earlier = Briefing(title="T", edition=edition_for(NOW - timedelta(days=7), timezone.utc), generated=NOW,
+    earlier = Briefing(title="T", edition=edition_for(NOW - timedelta(days=7), UTC), generated=NOW,
                        site_url="https://example.org/", stories=(story,))
     unrelated = replace(story, id="other", title="Ad sales boost Time Warner profit", dek="", tags=(),
                         highlights=(Point("Quarterly profits at US media giant TimeWarner jumped 76%.", ("x",)),),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,19 @@ def test_briefing_serve_refuses_to_start_without_the_secret(make_config: ConfigM
     assert "BRIEFING_SECRET_KEY is not set" in stderr and "secrets.token_urlsafe" in stderr
     short = serve_process(make_config(), {**env, "BRIEFING_SECRET_KEY": "short"})
     assert short.communicate(timeout=30)[1].count("shorter than 16 characters") == 1 and short.returncode == 2
+
+
+def test_briefing_serve_on_a_taken_port_is_an_error_not_a_usage_error(make_config: ConfigMaker) -> None:
+    """``ClickException.exit_code`` is honoured: a busy address exits 1 (2 is for usage and settings)."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        port = taken.getsockname()[1]
+        command = [sys.executable, "-m", "briefing", "--config", str(make_config()), "serve", "--port", str(port)]
+        run = subprocess.run(command, capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "BRIEFING_SECRET_KEY": SECRET})
+    finally:
+        taken.close()
+    assert run.returncode == 1, run.stderr
+    assert f"cannot serve on 127.0.0.1:{port}" in run.stderr and "Traceback" not in run.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from briefing.db.engine import sqlite_file, store_url
-from briefing.errors import StoreError
+from briefing.errors import AlreadyRunning
 
 if TYPE_CHECKING:
     from briefing.settings import StoreSettings
@@ -51,7 +51,7 @@ def lock_for(store: StoreSettings, role: str) -> Path:
 
 @contextmanager
 def hold(path: Path, what: str) -> Iterator[None]:
-    """Hold the lock at ``path`` or raise ``StoreError`` naming the process that has it."""
+    """Hold the lock at ``path`` or raise ``AlreadyRunning`` naming the process that has it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+", encoding="utf-8")
     try:
@@ -60,7 +60,7 @@ def hold(path: Path, what: str) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise StoreError(f"{what} is already running against this store (pid {holder}, lock {path}); "
+            raise AlreadyRunning(f"{what} is already running against this store (pid {holder}, lock {path}); "
                              "only one may run at a time: stop the other one first") from None
         handle.seek(0)
         handle.truncate()
