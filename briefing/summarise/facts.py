@@ -22,7 +22,6 @@ share, written as its articles write it.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 from briefing.summarise.editing import DATE
@@ -107,7 +106,7 @@ def select_facts_first(
     units = [fact_units(text, common) for text, _, _ in points]
     chosen: list[int] = []
     while len(chosen) < min(limit, len(points)):
-        def score(i: int) -> tuple[float, int]:
+        def score(i: int, covered: set[str] = covered) -> tuple[float, int]:  # this turn's facts
             _, sources, weight = points[i]
             fresh = novelty(units[i], covered)
             text = points[i][0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from briefing.summarise.facts import fact_units, resolve_referent, select_facts_
 from briefing.summarise.story import summarise
 from tests.summarise.test_story import ref
 
-NOW = datetime(2026, 11, 18, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 18, tzinfo=UTC)
 CLUSTERS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "clusters-dev"
 
 
