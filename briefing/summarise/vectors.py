@@ -39,8 +39,17 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Stemmed content words of ``text``."""
-    words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
-    return [stem(w.removesuffix("'s")) for w in words if w not in STOP_WORDS and len(w) > 2]
+    return [token for token in map(_token, _WORD.findall(text)) if token]
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str) -> str:
+    """One word as ``tokens`` keeps it, or "" for a stop word or a short one: a word is
+    normalised once per process, not once per occurrence (it is the hot loop of grouping)."""
+    word = word.lower().replace("’", "'")
+    if word in STOP_WORDS or len(word) <= 2:
+        return ""
+    return stem(word.removesuffix("'s"))
 
 
 def idf_table(documents: Sequence[Iterable[str]]) -> dict[str, float]:

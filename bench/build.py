@@ -1,0 +1,167 @@
+"""Build benchmark: a 5,000-article build of this tree beside the code of commit a2d3cff, in one run.
+
+    .venv/bin/python bench/build.py                      # 5,000 articles, best of 2 builds each
+    .venv/bin/python bench/build.py --articles 2000 --repeat 3
+    .venv/bin/python bench/build.py --profile            # this tree only, a cProfile of one build
+
+Input: a folder of N article files made from ``../shared/data/bbc-dev.jsonl``: each is 12
+sentences drawn at random from the corpus in three paragraphs under the title of a random
+article (so all N are distinct and none is merged by deduplication), as ``.txt`` files.
+
+Each tree (this one, and the baseline checked out by ``git worktree add --detach`` into a
+temporary folder, removed afterwards) runs in its own process, with that tree first on
+``sys.path`` (the process checks that ``briefing`` is imported from it) and its own store
+and output folder, with the same config: the folder above, no feeds, no ``[topic]``
+(every article is on topic: the baseline has no topic, and the whole pool is the worst
+case), each tree's own defaults otherwise (``briefing.max_stories``: 40 at a2d3cff, 8
+here; ``--max-stories`` sets both). In each process:
+
+- ingest once (a cold ``collect``: not the measured part), then one warm ``collect`` (the
+  floor: what every build pays before it summarises anything);
+- build: ``pipeline.build(settings, store, clock, fetch_feeds=False)`` = warm collect +
+  select + summarise + render + write the site into an empty output folder, best of
+  ``--repeat``. The edition is not claimed, so every build starts from the same store.
+
+Printed: both trees' build times, the ratio baseline/this tree, stories and pages written,
+and the load average of the run (2 cores shared: measure when it is low).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
+BASELINE = "a2d3cff"
+
+# Run in a fresh process per tree: argv = tree, config, repeat, profile-file ("" for none).
+DRIVER = r"""
+import cProfile, json, shutil, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+tree, config, repeat, profile = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, str(tree))
+from briefing import pipeline
+assert Path(pipeline.__file__).resolve().is_relative_to(tree.resolve()), pipeline.__file__
+from briefing.clock import FixedClock
+from briefing.ingest import collect
+from briefing.settings import load_settings
+from briefing.store import Store
+settings = load_settings(config, env={})
+clock = FixedClock(datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc))
+with Store.open_settings(settings.store) as store:
+    started = time.perf_counter()
+    report = collect(settings, store, clock, fetch_feeds=False)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    collect(settings, store, clock, fetch_feeds=False)
+    warm = time.perf_counter() - started
+    times = []
+    for _ in range(repeat):
+        shutil.rmtree(settings.output.dir, ignore_errors=True)
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        result = pipeline.build(settings, store, clock, fetch_feeds=False)
+        times.append(time.perf_counter() - started)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+    pages = sum(1 for p in settings.output.dir.rglob("*") if p.is_file())
+    stored = len(store.unpublished_article_ids())
+briefing = result.briefing
+print(json.dumps({"cold": cold, "warm": warm, "build": min(times), "stored": stored, "pages": pages,
+                  "stories": len(briefing.stories), "also": len(getattr(briefing, "also", ())),
+                  "first": briefing.stories[0].title if briefing.stories else ""}))
+"""
+
+
+def build_folder(folder: Path, count: int) -> None:
+    rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
+    sentences = sorted({s.strip() + "." for row in rows for s in row["text"].replace("\n", " ").split(". ")
+                        if len(s) > 40})
+    chooser = random.Random(2026)
+    folder.mkdir(parents=True)
+    for index in range(count):
+        picked = chooser.sample(sentences, 12)
+        title = chooser.choice(rows)["title"]
+        paragraphs = [" ".join(picked[i : i + 4]) for i in (0, 4, 8)]
+        (folder / f"article-{index:05d}.txt").write_text(f"{title}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+
+
+def write_config(path: Path, folder: Path, work: Path, max_stories: int | None) -> Path:
+    lines = ["[sources]", f"folders = [{json.dumps(str(folder))}]", "feeds = []", "",
+             "[store]", f"path = {json.dumps(str(work / 'briefing.db'))}", "",
+             "[output]", f"dir = {json.dumps(str(work / 'out'))}", ""]
+    if max_stories is not None:
+        lines += ["[briefing]", f"max_stories = {max_stories}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_tree(tree: Path, work: Path, folder: Path, args: argparse.Namespace, profile: str = "") -> dict[str, object]:
+    work.mkdir(parents=True)
+    config = write_config(work / "briefing.toml", folder, work, args.max_stories)
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(tree), str(config), str(args.repeat), profile],
+                          capture_output=True, text=True, cwd=work, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"build of {tree} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def checkout(commit: str, into: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(into), commit], check=True)
+
+
+def remove(tree: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=5000)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--baseline", default=BASELINE, help="commit to compare with (default %(default)s)")
+    parser.add_argument("--max-stories", type=int, default=None, help="briefing.max_stories for both trees")
+    parser.add_argument("--profile", action="store_true", help="this tree only: cProfile one build, top 25")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as temp:
+        temp_path = Path(temp)
+        folder = temp_path / "articles"
+        build_folder(folder, args.articles)
+        if args.profile:
+            import pstats
+
+            args.repeat = 1
+            run_tree(ROOT, temp_path / "ours", folder, args, str(temp_path / "build.prof"))
+            pstats.Stats(str(temp_path / "build.prof")).sort_stats("cumulative").print_stats(40)
+            return
+        baseline_tree = temp_path / "baseline"
+        checkout(args.baseline, baseline_tree)
+        try:
+            base = run_tree(baseline_tree, temp_path / "base-run", folder, args)
+        finally:
+            remove(baseline_tree)
+        ours = run_tree(ROOT, temp_path / "ours-run", folder, args)
+    print(f"{args.articles:,} articles, best of {args.repeat} builds each; cold ingest not timed")
+    print(f"{'tree':<22} {'build s':>8} {'warm collect s':>15} {'stories':>8} {'also':>5} {'files written':>14}")
+    for name, row in ((f"baseline {args.baseline}", base), ("this tree", ours)):
+        print(f"{name:<22} {row['build']:>8.2f} {row['warm']:>15.2f} {row['stories']:>8} {row['also']:>5} "
+              f"{row['pages']:>14,}")
+    print(f"build: {float(base['build']) / float(ours['build']):.1f}x faster than {args.baseline} "  # type: ignore[arg-type]
+          f"(this tree's build is {float(ours['build']) / float(ours['warm']):.1f}x its warm collect)")  # type: ignore[arg-type]
+    print("load average (1, 5, 15 min) after the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
+
+
+if __name__ == "__main__":
+    main()

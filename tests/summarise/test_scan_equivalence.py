@@ -1,0 +1,53 @@
+"""The grouping's hot paths were rewritten for speed (``vectors.tokens`` normalises each
+distinct word once, ``tags.entities_in`` scans all aliases at once): they give exactly what
+the plain versions gave, kept here as the reference, on real texts and on awkward ones."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from briefing.summarise.tags import _needles, entities_in
+from briefing.summarise.vectors import _WORD, STOP_WORDS, stem, tokens
+from tests.conftest import SEEDS, SHARED
+
+
+def reference_tokens(text: str) -> list[str]:
+    words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
+    return [stem(w.removesuffix("'s")) for w in words if w not in STOP_WORDS and len(w) > 2]
+
+
+def reference_entities(text: str) -> set[str]:
+    lowered = text.lower()
+    return {entity.name for entity, needles in _needles()
+            if any(needle in lowered for needle in needles) and entity.pattern.search(text)}
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    rows = [json.loads(line) for line in (SHARED / "data" / "bbc-dev.jsonl").read_text("utf-8").splitlines()]
+    found = [f"{row['title']}\n{row['text']}" for row in rows[::3]]
+    found += [path.read_text("utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    found += [path.read_text("utf-8") for path in sorted((SHARED / "data" / "clusters-dev").glob("*.txt"))]
+    chooser = random.Random(17)
+    pieces = ["Lynas", "LYNAS", "lynas's", "Nd", "ND", "nd", "NdFeB", "China's", "İstanbul", "Straße", "’s", "-", " ",
+              "U.S.", "EU", "eu", "Baotou", "rare-earth", "the", "and", "’", "'", "\n", "σίσυφος", "Σ"]
+    found += ["".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 30))) for _ in range(2000)]
+    return found
+
+
+def test_tokens_are_the_reference_tokens(texts: list[str]) -> None:
+    for text in texts:
+        assert tokens(text) == reference_tokens(text), text[:80]
+
+
+def test_entities_are_the_reference_entities(texts: list[str]) -> None:
+    found = 0
+    for text in texts:
+        got = entities_in(text)
+        assert got == reference_entities(text), text[:80]
+        assert list(got) == list(reference_entities(text))  # same set, same iteration order
+        found += bool(got)
+    assert found > 50
