@@ -5,12 +5,14 @@ the plain versions gave, kept here as the reference, on real texts and on awkwar
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 import random
 
 import pytest
 
 from briefing.summarise.tags import _needles, entities_in
-from briefing.summarise.vectors import _WORD, STOP_WORDS, stem, tokens
+from briefing.summarise.vectors import _WORD, STOP_WORDS, cosine, idf_table, stem, tfidf, tokens
 from tests.conftest import SEEDS, SHARED
 
 
@@ -51,3 +53,26 @@ def test_entities_are_the_reference_entities(texts: list[str]) -> None:
         assert list(got) == list(reference_entities(text))  # same set, same iteration order
         found += bool(got)
     assert found > 50
+
+
+def reference_tfidf(doc: list[str], idf: dict[str, float]) -> dict[str, float]:
+    counts = Counter(doc)
+    vector = {t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {t: v / norm for t, v in vector.items()}
+
+
+def reference_cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(a[t] * b[t] for t in a.keys() & b.keys())
+
+
+def test_vectors_and_cosines_are_the_reference_ones_to_the_bit(texts: list[str]) -> None:
+    docs = [tokens(text) for text in texts[:400]] + [["x"] * 5000, []]  # a count past the table, an empty text
+    idf = idf_table(docs[:-3])  # some terms missing from the table: weight 1.0
+    vectors = [tfidf(doc, idf) for doc in docs]
+    for doc, vector in zip(docs, vectors):
+        expected = reference_tfidf(doc, idf)
+        assert vector == expected and list(vector) == list(expected)
+    for i in range(0, len(vectors) - 1):
+        for j in (i + 1, (i * 7) % len(vectors)):
+            assert cosine(vectors[i], vectors[j]) == reference_cosine(vectors[i], vectors[j])
