@@ -7,6 +7,14 @@
 Input: a folder of N article files made from ``../shared/data/bbc-dev.jsonl``: each is 12
 sentences drawn at random from the corpus in three paragraphs under the title of a random
 article (so all N are distinct and none is merged by deduplication), as ``.txt`` files.
+Two cases, each tree given the same folder:
+
+- "no topic": those N files, no ``[topic]``: every article is on topic (the baseline has
+  no topic; here the whole pool is grouped and ranked, 8 stories are told and every other
+  group is an "Also this week" line, which links the article's page: all N pages are written);
+- "sample topic": the same N files plus 39 on-topic ones (the five seeds, the 30 rare-earth
+  files of clusters-dev, tests/fixtures/topic/on), this tree with the sample ``[topic]`` of
+  config/briefing.toml (exemplars: the seeds), the baseline as it is (it has no topic).
 
 Each tree (this one, and the baseline checked out by ``git worktree add --detach`` into a
 temporary folder, removed afterwards) runs in its own process, with that tree first on
@@ -36,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,19 +107,33 @@ def build_folder(folder: Path, count: int) -> None:
         (folder / f"article-{index:05d}.txt").write_text(f"{title}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
 
 
-def write_config(path: Path, folder: Path, work: Path, max_stories: int | None) -> Path:
+def add_on_topic(folder: Path) -> None:
+    shared = ROOT.parent / "shared" / "data" / "clusters-dev"
+    on_topic = [*sorted((ROOT / "seeds").glob("*.txt")), *sorted((ROOT / "tests/fixtures/topic/on").glob("*.txt")),
+                *sorted(p for p in shared.glob("*.txt") if "-Z-" not in p.name)]
+    for path in on_topic:
+        shutil.copy(path, folder / f"on-{path.name}")
+
+
+def write_config(path: Path, folder: Path, work: Path, max_stories: int | None, topic: bool) -> Path:
     lines = ["[sources]", f"folders = [{json.dumps(str(folder))}]", "feeds = []", "",
              "[store]", f"path = {json.dumps(str(work / 'briefing.db'))}", "",
              "[output]", f"dir = {json.dumps(str(work / 'out'))}", ""]
     if max_stories is not None:
         lines += ["[briefing]", f"max_stories = {max_stories}", ""]
+    if topic:  # the sample topic of the embedded config, its exemplars the checkout's seeds
+        with (ROOT / "config" / "briefing.toml").open("rb") as handle:
+            sample = tomllib.load(handle)["topic"]
+        lines += ["[topic]", *(f"{key} = {json.dumps(value)}" for key, value in sample.items() if key != "exemplars"),
+                  f"exemplars = [{json.dumps(str(ROOT / 'seeds'))}]", ""]
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
 
 
-def run_tree(tree: Path, work: Path, folder: Path, args: argparse.Namespace, profile: str = "") -> dict[str, object]:
+def run_tree(tree: Path, work: Path, folder: Path, args: argparse.Namespace, profile: str = "",
+             topic: bool = False) -> dict[str, object]:
     work.mkdir(parents=True)
-    config = write_config(work / "briefing.toml", folder, work, args.max_stories)
+    config = write_config(work / "briefing.toml", folder, work, args.max_stories, topic)
     done = subprocess.run([sys.executable, "-c", DRIVER, str(tree), str(config), str(args.repeat), profile],
                           capture_output=True, text=True, cwd=work, check=False)
     if done.returncode != 0:
@@ -145,20 +168,29 @@ def main() -> None:
             run_tree(ROOT, temp_path / "ours", folder, args, str(temp_path / "build.prof"))
             pstats.Stats(str(temp_path / "build.prof")).sort_stats("cumulative").print_stats(40)
             return
+        topical = temp_path / "articles-and-topic"
+        shutil.copytree(folder, topical)
+        add_on_topic(topical)
         baseline_tree = temp_path / "baseline"
         checkout(args.baseline, baseline_tree)
+        rows = []
         try:
-            base = run_tree(baseline_tree, temp_path / "base-run", folder, args)
+            for case, source, topic in (("no topic", folder, False), ("sample topic", topical, True)):
+                base = run_tree(baseline_tree, temp_path / f"base-{topic}", source, args)
+                ours = run_tree(ROOT, temp_path / f"ours-{topic}", source, args, topic=topic)
+                rows.append((case, base, ours))
         finally:
             remove(baseline_tree)
-        ours = run_tree(ROOT, temp_path / "ours-run", folder, args)
-    print(f"{args.articles:,} articles, best of {args.repeat} builds each; cold ingest not timed")
-    print(f"{'tree':<22} {'build s':>8} {'warm collect s':>15} {'stories':>8} {'also':>5} {'files written':>14}")
-    for name, row in ((f"baseline {args.baseline}", base), ("this tree", ours)):
-        print(f"{name:<22} {row['build']:>8.2f} {row['warm']:>15.2f} {row['stories']:>8} {row['also']:>5} "
-              f"{row['pages']:>14,}")
-    print(f"build: {float(base['build']) / float(ours['build']):.1f}x faster than {args.baseline} "  # type: ignore[arg-type]
-          f"(this tree's build is {float(ours['build']) / float(ours['warm']):.1f}x its warm collect)")  # type: ignore[arg-type]
+    print(f"{args.articles:,} generated articles (+39 on topic in the second case), best of {args.repeat} "
+          "builds each; cold ingest not timed")
+    print(f"{'case':<13} {'tree':<18} {'build s':>8} {'warm collect s':>15} {'stories':>8} {'also':>5} "
+          f"{'files written':>14}")
+    for case, base, ours in rows:
+        for name, row in ((f"baseline {args.baseline}", base), ("this tree", ours)):
+            print(f"{case:<13} {name:<18} {row['build']:>8.2f} {row['warm']:>15.2f} {row['stories']:>8} "
+                  f"{row['also']:>5} {row['pages']:>14,}")
+        print(f"{case:<13} build {float(base['build']) / float(ours['build']):.1f}x faster than {args.baseline}"  # type: ignore[arg-type]
+              f"; lead story here: {str(ours['first'])[:60]!r}")
     print("load average (1, 5, 15 min) after the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
           + f" on {os.cpu_count()} cores")
 

@@ -84,9 +84,6 @@ class _Entity:
     name: str
     aliases: tuple[Rule, ...]
 
-    def found(self, text: str, lowered: str) -> bool:
-        return any(rule.search(text, lowered) for rule in self.aliases)
-
 
 def _compile_entity(name: str) -> _Entity:
     entity = {e.name: e for e in load_gazetteer()}[name]
@@ -108,7 +105,7 @@ class Topic:
         self.keywords: tuple[Rule, ...] = compile_rules(settings.keywords)
         self.exclude: tuple[Rule, ...] = compile_rules(settings.exclude)
         self.entities = tuple(_compile_entity(name) for name in settings.entities)
-        # one word scan per text tells which keyword, exclude and alias rules can match at all
+        # one multi-needle scan per text tells which keyword, exclude and alias rules can match at all
         aliases = [alias for entity in self.entities for alias in entity.aliases]
         self._prescan = Prescan([*self.keywords, *self.exclude, *aliases])
         self._entity_slices: list[tuple[str, range]] = []
