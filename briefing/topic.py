@@ -28,7 +28,7 @@ import math
 import operator
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -132,9 +132,7 @@ class Topic:
         if not self._exemplar_terms:
             return {}, {}
         documents = [*self._exemplar_terms, *batch]
-        frequency: Counter[str] = Counter()
-        for doc in documents:
-            frequency.update(doc.keys())
+        frequency = Counter(itertools.chain.from_iterable(documents))  # each document's distinct terms, once
         total = len(documents)
         idf = {term: math.log((1 + total) / (1 + count)) + 1.0 for term, count in frequency.items()}
         mean: dict[str, float] = {}
@@ -195,16 +193,21 @@ def _terms(article: Text) -> Counter[str]:
 
 def _similarity(terms: Counter[str], idf: dict[str, float], profile: Vector) -> float:
     """``cosine(_vector(terms, idf), profile)`` to the last bit, without building the two
-    vectors: the same products, divisions and sums in the same order (the weights in C
-    through ``map``, the sublinear counts from a table), but only the terms the profile
-    shares are divided and multiplied."""
+    vectors: the same products, divisions and sums in the same order (in C through
+    ``map``, the sublinear counts from a table), and only the terms the profile shares
+    are divided and multiplied. Scoring's hot loop."""
+    shared = terms.keys() & profile.keys()  # iterated three times below, in one order
     try:
         values = list(map(operator.mul, map(_SUBLINEAR.__getitem__, terms.values()), map(idf.get, terms, _ONES)))
+        weights = list(map(operator.mul, map(_SUBLINEAR.__getitem__, map(terms.__getitem__, shared)),
+                           map(idf.get, shared, _ONES)))
     except IndexError:  # a count beyond the table (a very long title)
         values = [(1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in terms.items()]
+        weights = [(1.0 + math.log(terms[t])) * idf.get(t, 1.0) for t in shared]
     norm = math.sqrt(sum(map(operator.mul, values, values))) or 1.0
-    return sum(((1.0 + math.log(terms[t])) * idf.get(t, 1.0)) / norm * profile[t]
-               for t in terms.keys() & profile.keys())
+    products: Iterable[float] = map(operator.mul, map(operator.truediv, weights, itertools.repeat(norm)),
+                                    map(profile.__getitem__, shared))
+    return sum(products)
 
 
 _SUBLINEAR = [0.0] + [1.0 + math.log(c) for c in range(1, 1024)]
