@@ -303,7 +303,9 @@ def articles(obj: Context, off_topic: bool, as_json: bool) -> None:
 
     Scored against [topic] as configured now, most relevant first; with
     --off-topic only those under topic.threshold, which never enter an edition
-    (they stay stored: a changed topic can take them in). Nothing is fetched.
+    (they stay stored: a changed topic can take them in). Those stored before
+    the last edition was made are marked "(earlier)": that edition counted them,
+    the current one does not. Nothing is fetched.
     """
     from briefing import pipeline
     from briefing.store import Store

@@ -82,6 +82,9 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         articles = [a for a in candidates if relevance[a.id].on_topic]  # the others stay stored, unpublished
         since = last_edition_time(store, edition.key)
         off_topic = sum(1 for a in candidates if not relevance[a.id].on_topic and not arrived_before(a, since))
+        if len(candidates) - len(articles) > off_topic:
+            log.info("topic: %d off-topic articles stored before the last edition stay waiting, not counted again",
+                     len(candidates) - len(articles) - off_topic)
         writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
         briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
                                  relevance={k: r.score for k, r in relevance.items()},
