@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 import random
+from collections import Counter
 
 import pytest
 
@@ -73,6 +73,6 @@ def test_vectors_and_cosines_are_the_reference_ones_to_the_bit(texts: list[str])
     for doc, vector in zip(docs, vectors):
         expected = reference_tfidf(doc, idf)
         assert vector == expected and list(vector) == list(expected)
-    for i in range(0, len(vectors) - 1):
+    for i in range(len(vectors) - 1):
         for j in (i + 1, (i * 7) % len(vectors)):
             assert cosine(vectors[i], vectors[j]) == reference_cosine(vectors[i], vectors[j])
