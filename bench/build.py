@@ -1,88 +1,198 @@
-"""Build benchmark: ``briefing build`` of an edition of N new articles, next to a warm ingest and today's code.
+"""Build benchmark: a 5,000-article build of this tree beside the code of commit a2d3cff, in one run.
 
-    .venv/bin/python bench/build.py                  # N = 5,000
-    .venv/bin/python bench/build.py --articles 1000 --repeat 1
+    .venv/bin/python bench/build.py                      # 5,000 articles, best of 2 builds each
+    .venv/bin/python bench/build.py --articles 2000 --repeat 3
+    .venv/bin/python bench/build.py --profile            # this tree only, a cProfile of one build
 
-N article files (built as in ``bench/ingest.py``) are ingested once into a
-SQLite store; then, every figure a whole process timed from start to exit on
-a fresh copy of that store (nothing sent, so every article is new):
+Input: a folder of N article files made from ``../shared/data/bbc-dev.jsonl``: each is 12
+sentences drawn at random from the corpus in three paragraphs under the title of a random
+article (so all N are distinct and none is merged by deduplication), as ``.txt`` files.
+Two cases, each tree given the same folder:
 
-- floor: ``briefing ingest`` (a warm pass: every file already stored);
-- briefing: ``briefing build`` (the same warm pass, then summarise, render and
-  write the site), and a second ``build`` over the site it wrote (unchanged
-  files are not rewritten);
-- today's code: ``briefing build`` from commit ``a2d3cff`` (``bench/baseline.py``).
+- "no topic": those N files, no ``[topic]``: every article is on topic (the baseline has
+  no topic; here the whole pool is grouped and ranked, 8 stories are told and every other
+  group is an "Also this week" line, which links the article's page: all N pages are written);
+- "sample topic": the same N files plus 39 on-topic ones (the five seeds, the 30 rare-earth
+  files of clusters-dev, tests/fixtures/topic/on), this tree with the sample ``[topic]`` of
+  config/briefing.toml (exemplars: the seeds), the baseline as it is (it has no topic).
 
-Each is the best of ``--repeat`` runs, interleaved. The article pages written
-(``out/articles/``) are counted: an edition links only some of its articles.
+Each tree (this one, and the baseline checked out by ``git worktree add --detach`` into a
+temporary folder, removed afterwards) runs in its own process, with that tree first on
+``sys.path`` (the process checks that ``briefing`` is imported from it) and its own store
+and output folder, with the same config: the folder above, no feeds, no ``[topic]``
+(every article is on topic: the baseline has no topic, and the whole pool is the worst
+case), each tree's own defaults otherwise (``briefing.max_stories``: 40 at a2d3cff, 8
+here; ``--max-stories`` sets both). In each process:
+
+- ingest once (a cold ``collect``: not the measured part), then one warm ``collect`` (the
+  floor: what every build pays before it summarises anything);
+- build: ``pipeline.build(settings, store, clock, fetch_feeds=False)`` = warm collect +
+  select + summarise + render + write the site into an empty output folder, best of
+  ``--repeat``. The edition is not claimed, so every build starts from the same store.
+
+Printed: both trees' build times, the ratio baseline/this tree, stories and pages written,
+and the load average of the run (2 cores shared: measure when it is low).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import tomllib
 from pathlib import Path
 
-from baseline import baseline_tree, env_for
-from ingest import build_folder
+ROOT = Path(__file__).resolve().parent.parent
+BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
+BASELINE = "a2d3cff"
 
-
-def run(command: list[str], env: dict[str, str], cwd: Path) -> float:
+# Run in a fresh process per tree: argv = tree, config, repeat, profile-file ("" for none).
+DRIVER = r"""
+import cProfile, json, shutil, sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+tree, config, repeat, profile = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, str(tree))
+from briefing import pipeline
+assert Path(pipeline.__file__).resolve().is_relative_to(tree.resolve()), pipeline.__file__
+from briefing.clock import FixedClock
+from briefing.ingest import collect
+from briefing.settings import load_settings
+from briefing.store import Store
+settings = load_settings(config, env={})
+clock = FixedClock(datetime(2026, 11, 18, 9, 30, tzinfo=timezone.utc))
+with Store.open_settings(settings.store) as store:
     started = time.perf_counter()
-    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
+    report = collect(settings, store, clock, fetch_feeds=False)
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    collect(settings, store, clock, fetch_feeds=False)
+    warm = time.perf_counter() - started
+    times = []
+    for _ in range(repeat):
+        shutil.rmtree(settings.output.dir, ignore_errors=True)
+        profiler = cProfile.Profile() if profile else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        result = pipeline.build(settings, store, clock, fetch_feeds=False)
+        times.append(time.perf_counter() - started)
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile)
+    pages = sum(1 for p in settings.output.dir.rglob("*") if p.is_file())
+    stored = len(store.unpublished_article_ids())
+briefing = result.briefing
+print(json.dumps({"cold": cold, "warm": warm, "build": min(times), "stored": stored, "pages": pages,
+                  "stories": len(briefing.stories), "also": len(getattr(briefing, "also", ())),
+                  "first": briefing.stories[0].title if briefing.stories else ""}))
+"""
+
+
+def build_folder(folder: Path, count: int) -> None:
+    rows = [json.loads(line) for line in BBC.read_text(encoding="utf-8").splitlines()]
+    sentences = sorted({s.strip() + "." for row in rows for s in row["text"].replace("\n", " ").split(". ")
+                        if len(s) > 40})
+    chooser = random.Random(2026)
+    folder.mkdir(parents=True)
+    for index in range(count):
+        picked = chooser.sample(sentences, 12)
+        title = chooser.choice(rows)["title"]
+        paragraphs = [" ".join(picked[i : i + 4]) for i in (0, 4, 8)]
+        (folder / f"article-{index:05d}.txt").write_text(f"{title}\n\n" + "\n\n".join(paragraphs), encoding="utf-8")
+
+
+def add_on_topic(folder: Path) -> None:
+    shared = ROOT.parent / "shared" / "data" / "clusters-dev"
+    on_topic = [*sorted((ROOT / "seeds").glob("*.txt")), *sorted((ROOT / "tests/fixtures/topic/on").glob("*.txt")),
+                *sorted(p for p in shared.glob("*.txt") if "-Z-" not in p.name)]
+    for path in on_topic:
+        shutil.copy(path, folder / f"on-{path.name}")
+
+
+def write_config(path: Path, folder: Path, work: Path, max_stories: int | None, topic: bool) -> Path:
+    lines = ["[sources]", f"folders = [{json.dumps(str(folder))}]", "feeds = []", "",
+             "[store]", f"path = {json.dumps(str(work / 'briefing.db'))}", "",
+             "[output]", f"dir = {json.dumps(str(work / 'out'))}", ""]
+    if max_stories is not None:
+        lines += ["[briefing]", f"max_stories = {max_stories}", ""]
+    if topic:  # the sample topic of the embedded config, its exemplars the checkout's seeds
+        with (ROOT / "config" / "briefing.toml").open("rb") as handle:
+            sample = tomllib.load(handle)["topic"]
+        lines += ["[topic]", *(f"{key} = {json.dumps(value)}" for key, value in sample.items() if key != "exemplars"),
+                  f"exemplars = [{json.dumps(str(ROOT / 'seeds'))}]", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def run_tree(tree: Path, work: Path, folder: Path, args: argparse.Namespace, profile: str = "",
+             topic: bool = False) -> dict[str, object]:
+    work.mkdir(parents=True)
+    config = write_config(work / "briefing.toml", folder, work, args.max_stories, topic)
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(tree), str(config), str(args.repeat), profile],
+                          capture_output=True, text=True, cwd=work, check=False)
     if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({done.returncode}):\n{done.stderr}")
-    return seconds
+        raise SystemExit(f"build of {tree} failed:\n{done.stderr[-3000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def checkout(commit: str, into: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(into), commit], check=True)
+
+
+def remove(tree: Path) -> None:
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=5_000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--articles", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--baseline", default=BASELINE, help="commit to compare with (default %(default)s)")
+    parser.add_argument("--max-stories", type=int, default=None, help="briefing.max_stories for both trees")
+    parser.add_argument("--profile", action="store_true", help="this tree only: cProfile one build, top 25")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="briefing-bench-") as folder, baseline_tree() as old:
-        work = Path(folder)
-        (work / "articles").mkdir()
-        build_folder(work / "articles", args.articles)
-        config = work / "briefing.toml"
-        config.write_text('[sources]\nfolders = ["articles"]\n[store]\npath = "var/briefing.db"\n'
-                          '[output]\ndir = "out"\n', encoding="utf-8")
-        briefing = [sys.executable, "-m", "briefing", "-q", "--config", str(config)]
-        here, before = env_for(None), env_for(old)
-        run([*briefing, "ingest"], here, work)
-        shutil.copytree(work / "var", work / "ingested")
-        runs = {
-            "warm ingest (floor)": ([[*briefing, "ingest"]], here),
-            "briefing build": ([[*briefing, "build"]], here),
-            "briefing build, again (site unchanged)": ([[*briefing, "build"], [*briefing, "build"]], here),
-            "briefing build, today's code (a2d3cff)": ([[*briefing, "build"]], before),
-        }
-        best: dict[str, float] = {}
-        pages: dict[str, int] = {}
-        for _ in range(args.repeat):
-            for label, (commands, env) in runs.items():
-                shutil.rmtree(work / "var")
-                shutil.rmtree(work / "out", ignore_errors=True)
-                shutil.copytree(work / "ingested", work / "var")
-                seconds = [run(command, env, work) for command in commands][-1]
-                best[label] = min(best.get(label, float("inf")), seconds)
-                pages[label] = len(list((work / "out" / "articles").glob("*.html"))) if (work / "out").exists() else 0
-    report(args.articles, best, pages)
+    with tempfile.TemporaryDirectory(prefix="bench-build-") as temp:
+        temp_path = Path(temp)
+        folder = temp_path / "articles"
+        build_folder(folder, args.articles)
+        if args.profile:
+            import pstats
 
-
-def report(count: int, best: dict[str, float], pages: dict[str, int]) -> None:
-    floor = best["warm ingest (floor)"]
-    print(f"build of an edition of {count:,} new articles (whole processes, best of runs):")
-    print(f"  {'':<42} {'seconds':>8} {'vs floor':>9} {'article pages':>14}")
-    for label, seconds in best.items():
-        print(f"  {label:<42} {seconds:>8.2f} {seconds / floor:>8.1f}x {pages[label]:>14,}")
-    now, before = best["briefing build"], best["briefing build, today's code (a2d3cff)"]
-    print(f"  briefing build is {before / now:.2f}x faster than today's code")
+            args.repeat = 1
+            run_tree(ROOT, temp_path / "ours", folder, args, str(temp_path / "build.prof"))
+            pstats.Stats(str(temp_path / "build.prof")).sort_stats("cumulative").print_stats(40)
+            return
+        topical = temp_path / "articles-and-topic"
+        shutil.copytree(folder, topical)
+        add_on_topic(topical)
+        baseline_tree = temp_path / "baseline"
+        checkout(args.baseline, baseline_tree)
+        rows = []
+        try:
+            for case, source, topic in (("no topic", folder, False), ("sample topic", topical, True)):
+                base = run_tree(baseline_tree, temp_path / f"base-{topic}", source, args)
+                ours = run_tree(ROOT, temp_path / f"ours-{topic}", source, args, topic=topic)
+                rows.append((case, base, ours))
+        finally:
+            remove(baseline_tree)
+    print(f"{args.articles:,} generated articles (+39 on topic in the second case), best of {args.repeat} "
+          "builds each; cold ingest not timed")
+    print(f"{'case':<13} {'tree':<18} {'build s':>8} {'warm collect s':>15} {'stories':>8} {'also':>5} "
+          f"{'files written':>14}")
+    for case, base, ours in rows:
+        for name, row in ((f"baseline {args.baseline}", base), ("this tree", ours)):
+            print(f"{case:<13} {name:<18} {row['build']:>8.2f} {row['warm']:>15.2f} {row['stories']:>8} "
+                  f"{row['also']:>5} {row['pages']:>14,}")
+        print(f"{case:<13} build {float(base['build']) / float(ours['build']):.1f}x faster than {args.baseline}"  # type: ignore[arg-type]
+              f"; lead story here: {str(ours['first'])[:60]!r}")
+    print("load average (1, 5, 15 min) after the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -95,6 +96,8 @@ def main() -> None:
     for title, reason in missed[:10]:
         print(f"  wrong: {title[:60]!r}: {reason}")
     print(f"scoring cost: {best_topic / best_base:.1f}x the baseline's regex scan")
+    print("load average (1, 5, 15 min) during the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

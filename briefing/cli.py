@@ -303,7 +303,9 @@ def articles(obj: Context, off_topic: bool, as_json: bool) -> None:
 
     Scored against [topic] as configured now, most relevant first; with
     --off-topic only those under topic.threshold, which never enter an edition
-    (they stay stored: a changed topic can take them in). Nothing is fetched.
+    (they stay stored: a changed topic can take them in). Those stored before
+    the last edition was made are marked "(earlier)": that edition counted them,
+    the current one does not. Nothing is fetched.
     """
     from briefing import pipeline
     from briefing.store import Store
@@ -315,16 +317,19 @@ def articles(obj: Context, off_topic: bool, as_json: bool) -> None:
         click.echo(json.dumps([
             {"id": c.article.id, "title": c.article.title, "source": c.article.source, "url": c.article.url,
              "published": c.article.published.isoformat() if c.article.published else None,
-             "relevance": c.relevance.score, "on_topic": c.relevance.on_topic, "reason": c.relevance.reason}
+             "relevance": c.relevance.score, "on_topic": c.relevance.on_topic, "reason": c.relevance.reason,
+             "earlier": c.earlier}
             for c in shown], ensure_ascii=False, indent=2))
         return
     for c in shown:
-        mark = "on " if c.relevance.on_topic else "off"
+        mark = ("on " if c.relevance.on_topic else "off") + (" (earlier)" if c.earlier else "")
         click.echo(f"{c.relevance.score:.2f} {mark} {c.article.id}  {c.article.title[:70]}  [{c.article.source}]")
         click.echo(f"     {c.relevance.reason}")
     off = sum(1 for c in found if not c.relevance.on_topic)
+    earlier = sum(1 for c in found if c.earlier and not c.relevance.on_topic)
     click.echo(f"{len(found)} articles waiting: {len(found) - off} on topic, {off} off topic "
-               f"(topic.threshold = {obj.settings.topic.threshold:g})", err=True)
+               f"({earlier} of them stored before the last edition; topic.threshold = "
+               f"{obj.settings.topic.threshold:g})", err=True)
 
 
 @cli.command()
@@ -380,6 +385,7 @@ def status(obj: Context, as_json: bool) -> None:
         quarantined = store.quarantined()
         waiting = candidates(obj.settings, store)
         on = sum(1 for c in waiting if c.relevance.on_topic)
+        earlier = sum(1 for c in waiting if c.earlier and not c.relevance.on_topic)
         pages: dict[str, Any] = {"counts": page_counts(store), "problems": [
             {"url": p.url, "source": p.document.source, "title": p.document.title, "status": p.status,
              "reason": p.reason, "attempts": p.attempts} for p in page_problems(store)]}
@@ -391,7 +397,7 @@ def status(obj: Context, as_json: bool) -> None:
                          "last_error_at": s.last_error_at, "failures": s.failures, "disabled": s.disabled}
                         for s in store.sources()],
             "editions": [{"key": e.key, "status": e.status, "sent_at": e.sent_at} for e in store.editions()],
-            "current": {"on_topic": on, "off_topic": len(waiting) - on},
+            "current": {"on_topic": on, "off_topic": len(waiting) - on - earlier, "off_topic_earlier": earlier},
             "pages": pages,
         }
     if as_json:
@@ -399,7 +405,8 @@ def status(obj: Context, as_json: bool) -> None:
         return
     click.echo(f"store: {obj.settings.store.url or obj.settings.store.path}")
     click.echo(f"articles: {data['articles']}   quarantined: {data['quarantined']}")
-    click.echo(f"current edition (articles not yet in an edition): {on} on topic, {len(waiting) - on} off topic"
+    click.echo(f"current edition (articles not yet in an edition): {on} on topic, {len(waiting) - on - earlier} off topic"
+               f" ({earlier} more off topic, stored before the last edition)"
                + ("" if obj.settings.topic.enabled else " (no [topic] configured: everything is on topic)"))
     for q in data["quarantine"]:
         click.echo(f"  quarantined {q['origin']}: {q['reason']}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ahocorasick_rs import AhoCorasick
+
 _SEPARATOR = r"[\s\-\u2010\u2011\u2013]+"
 
 
@@ -98,3 +100,34 @@ def first_match(rules: tuple[Rule, ...], text: str, lowered: str | None = None) 
     """The first rule found in ``text``, or None."""
     lowered = text.lower() if lowered is None else lowered
     return next((rule for rule in rules if rule.search(text, lowered)), None)
+
+
+
+class Prescan:
+    """Which of many rules can match a text, from one multi-needle scan instead of a
+    ``str.find`` per rule: an Aho-Corasick automaton (``ahocorasick_rs``, compiled) over
+    the needles, once on the lowered text and once on the text as written. Exact: a
+    rule whose needle does not occur cannot match (``Rule.search`` only tries the
+    pattern at its needle); the rules kept are then searched as before. Regexes (no
+    needle) are always kept.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...] | list[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._always = frozenset(i for i, rule in enumerate(self.rules) if not rule.needle)
+        self._scans: list[tuple[bool, AhoCorasick, list[list[int]]]] = []
+        for lower in (True, False):
+            needles: dict[str, list[int]] = {}
+            for index, rule in enumerate(self.rules):
+                if rule.needle and rule.lower is lower:
+                    needles.setdefault(rule.needle, []).append(index)
+            if needles:
+                self._scans.append((lower, AhoCorasick(list(needles)), list(needles.values())))
+
+    def possible(self, text: str, lowered: str) -> set[int]:
+        """Indices (into ``rules``) of the rules that may match ``text``."""
+        found = set(self._always)
+        for lower, automaton, owners in self._scans:
+            for needle, _, _ in automaton.find_matches_as_indexes(lowered if lower else text, overlapping=True):
+                found.update(owners[needle])
+        return found

@@ -18,27 +18,35 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
 from briefing.db.engine import shares_senders
-from briefing.deliver import ledger
 from briefing.db.locks import hold, lock_for
+from briefing.deliver import ledger
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
 from briefing.llm.writer import ModelWriter, make_writer
-from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site,
-                             WritingReport)
+from briefing.models import (
+    Article,
+    ArticleRef,
+    Briefing,
+    DeliveryReport,
+    Edition,
+    IngestReport,
+    RenderedEmail,
+    Site,
+    WritingReport,
+)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
-from briefing.safety import http_url
 from briefing.render.site import article_page, write_site
+from briefing.safety import http_url
 from briefing.serialise import briefing_from_json
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
@@ -80,10 +88,15 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         candidates = store.articles(store.unpublished_article_ids())
         relevance = score_articles(settings, candidates, topic)
         articles = [a for a in candidates if relevance[a.id].on_topic]  # the others stay stored, unpublished
+        since = last_edition_time(store, edition.key)
+        off_topic = sum(1 for a in candidates if not relevance[a.id].on_topic and not arrived_before(a, since))
+        if len(candidates) - len(articles) > off_topic:
+            log.info("topic: %d off-topic articles stored before the last edition stay waiting, not counted again",
+                     len(candidates) - len(articles) - off_topic)
         writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
         briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
                                  relevance={k: r.score for k, r in relevance.items()},
-                                 off_topic=len(candidates) - len(articles), writer=writer)
+                                 off_topic=off_topic, writer=writer)
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
     site = write_site(
@@ -105,19 +118,44 @@ def score_articles(settings: Settings, articles: Sequence[Article], topic: Topic
     return {article.id: relevance for article, relevance in zip(articles, scores, strict=True)}
 
 
+def last_edition_time(store: Store, key: str) -> datetime | None:
+    """When the newest edition before ``key`` was recorded; None before the first.
+
+    Off-topic articles stored before then were that edition's to report: the current
+    edition counts (``Briefing.off_topic``) only those that arrived since. The older
+    ones stay stored and are scored again at every build, so a changed topic can still
+    take them in; ``briefing articles --off-topic`` lists them marked "earlier".
+    """
+    times = [_aware(datetime.fromisoformat(row.created_at)) for row in store.editions()
+             if row.key < key and row.created_at]
+    return max(times, default=None)
+
+
+def arrived_before(article: Article, since: datetime | None) -> bool:
+    """The article was stored by ``since`` (when the last edition was recorded), so that edition left it out."""
+    return since is not None and _aware(article.ingested) <= since
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An article waiting for an edition, with its relevance to the topic."""
 
     article: Article
     relevance: Relevance
+    earlier: bool = False  # stored before the last edition (which left it out), see ``last_edition_time``
 
 
-def candidates(settings: Settings, store: Store) -> list[Candidate]:
+def candidates(settings: Settings, store: Store, clock: Clock | None = None) -> list[Candidate]:
     """Every stored article not yet in an edition, scored, most relevant first (``briefing articles``)."""
     articles = store.articles(store.unpublished_article_ids())
     scores = score_articles(settings, articles)
-    found = [Candidate(a, scores[a.id]) for a in articles]
+    clock = clock or SystemClock()
+    since = last_edition_time(store, edition_for(clock.now(), settings.briefing.timezone).key)
+    found = [Candidate(a, scores[a.id], arrived_before(a, since)) for a in articles]
     return sorted(found, key=lambda c: (-c.relevance.score, -c.article.when.timestamp(), c.article.id))
 
 

@@ -16,7 +16,7 @@ from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
-from tests.conftest import ROOT, ConfigMaker
+from tests.conftest import ROOT, ConfigMaker, bbc_rows
 from tests.ingest.conftest import FeedServer, bbc_file, feed_server, feeds_dir  # noqa: F401 - the fixture
 
 ON_TOPIC = ROOT / "tests" / "fixtures" / "topic" / "on"
@@ -147,3 +147,49 @@ def test_the_reading_budget_keeps_the_email_short(make_config: ConfigMaker, tmp_
 def _stored(settings: Settings) -> list[Any]:
     with Store.open_settings(settings.store) as store:
         return store.articles(store.unpublished_article_ids())
+
+
+def test_off_topic_counts_only_what_arrived_since_the_last_edition(make_config: ConfigMaker, tmp_path: Path,
+                                                                   clock: FixedClock) -> None:
+    """Week 1: seeds + 30 BBC articles; the edition is recorded. Week 2: 12 more BBC articles.
+    Week 2's edition reports 12 off topic, not 42; the 30 stay stored, listed as earlier, and
+    come in once the topic is changed to take them."""
+    from datetime import timedelta
+
+    from briefing.deliver import ledger
+
+    rows = bbc_rows()
+    (tmp_path / "bbc").mkdir()
+    (tmp_path / "bbc" / "week1.json").write_text(
+        json.dumps([{"title": r["title"], "text": r["text"]} for r in rows[:30]]), encoding="utf-8")
+    path = make_config(sources={"folders": ["seeds", "bbc"]}, topic=sample_topic())
+    settings = load_settings(path, env={})
+    with Store.open_settings(settings.store) as store:
+        first = pipeline.build(settings, store, clock).briefing
+        assert first.off_topic == 30 and {r.source for s in first.stories for r in s.articles} == {"seeds"}
+        assert ledger.claim(store, first, clock.now())
+    (tmp_path / "bbc" / "week2.json").write_text(
+        json.dumps([{"title": r["title"], "text": r["text"]} for r in rows[30:42]]), encoding="utf-8")
+    week2 = FixedClock(clock.now() + timedelta(days=7))
+    with Store.open_settings(settings.store) as store:
+        second = pipeline.build(settings, store, week2).briefing
+        waiting = pipeline.candidates(settings, store, week2)
+    assert second.edition.key != first.edition.key
+    assert second.off_topic == 12 and not second.stories
+    assert len(waiting) == 42 and sum(c.earlier for c in waiting) == 30  # stored all the same
+    assert all(not c.relevance.on_topic for c in waiting)
+
+    # The topic changes: an old article it now takes enters the edition; the count is unchanged.
+    title = rows[0]["title"]
+    changed = load_settings(make_config(sources={"folders": ["seeds", "bbc"]},
+                                        topic={**sample_topic(), "keywords": [title]}), env={})
+    assert changed.store == settings.store
+    with Store.open_settings(changed.store) as store:
+        third = pipeline.build(changed, store, week2).briefing
+    assert third.off_topic == 12
+    assert [ref.title for story in third.stories for ref in story.articles] == [title]
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(cli, ["--config", str(path), "articles", "--off-topic", "--json"]).output)
+    assert len(listed) == 41 and all(isinstance(a["earlier"], bool) for a in listed)  # the changed topic took one
+    current = json.loads(runner.invoke(cli, ["--config", str(path), "status", "--json"]).output)["current"]
+    assert current["off_topic"] + current["off_topic_earlier"] == 41

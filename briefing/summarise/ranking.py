@@ -23,8 +23,8 @@ from datetime import datetime
 
 from briefing.models import AlsoItem, Article, ArticleRef, Story
 from briefing.summarise.budget import ALSO_IN_EMAIL, FRAME_WORDS, also_words, story_words
-from briefing.summarise.story import StoryBudget, tell_story
 from briefing.summarise.stories import group_articles
+from briefing.summarise.story import StoryBudget, tell_story
 
 RELEVANCE_WEIGHT = 0.55
 SOURCES_WEIGHT = 0.3
@@ -33,6 +33,7 @@ SOURCES_FULL = 6  # this many independent sources earn the whole sources weight
 RECENCY_HALF_LIFE_DAYS = 7.0
 
 RefMaker = Callable[[Article], ArticleRef]
+DEFAULT_BUDGET = StoryBudget()  # briefing.max_highlights, max_implications, max_questions defaults
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def rank_groups(articles: Sequence[Article], relevance: Mapping[str, float], now
 
 
 def plan_edition(articles: Sequence[Article], make_ref: RefMaker, relevance: Mapping[str, float], now: datetime,
-                 *, max_stories: int, max_words: int, budget: StoryBudget = StoryBudget()) -> Plan:
+                 *, max_stories: int, max_words: int, budget: StoryBudget = DEFAULT_BUDGET) -> Plan:
     """Tell the most important stories within the budget; list the rest."""
     ranked = rank_groups(articles, relevance, now)
     also = [_also(group, make_ref, relevance) for group in ranked]

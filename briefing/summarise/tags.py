@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
+from ahocorasick_rs import AhoCorasick
+
 from briefing.gazetteer import Entity, load_gazetteer
 
 KIND_ORDER = ("company", "organisation", "person", "country", "material")
@@ -14,20 +16,30 @@ KIND_ORDER = ("company", "organisation", "person", "country", "material")
 def entities_in(text: str) -> set[str]:
     """Names of the gazetteer entities that ``text`` mentions.
 
-    A plain substring test on the lower-cased text rules most entities out
-    cheaply; only the survivors pay for the word-boundary regex.
+    One Aho-Corasick scan of the lower-cased text for every alias at once rules
+    most entities out cheaply (exactly the plain substring test, once per text
+    instead of once per alias); only the survivors pay for the word-boundary regex.
     """
-    lowered = text.lower()
-    return {
-        entity.name
-        for entity, needles in _needles()
-        if any(needle in lowered for needle in needles) and entity.pattern.search(text)
-    }
+    automaton, owners = _automaton()
+    present = {owner for index, _, _ in automaton.find_matches_as_indexes(text.lower(), overlapping=True)
+               for owner in owners[index]}
+    return {entity.name for position, (entity, _) in enumerate(_needles())
+            if position in present and entity.pattern.search(text)}
 
 
 @lru_cache(maxsize=1)
 def _needles() -> tuple[tuple[Entity, tuple[str, ...]], ...]:
     return tuple((entity, tuple(a.lower() for a in entity.aliases)) for entity in load_gazetteer())
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> tuple[AhoCorasick, list[list[int]]]:
+    """All aliases (lower-cased) in one automaton; each needle's owners, as positions in ``_needles()``."""
+    owners: dict[str, list[int]] = {}
+    for position, (_, needles) in enumerate(_needles()):
+        for needle in needles:
+            owners.setdefault(needle, []).append(position)
+    return AhoCorasick(list(owners)), list(owners.values())
 
 
 def story_tags(texts: Sequence[str], entities: int = 6, materials: int = 4) -> tuple[str, ...]:

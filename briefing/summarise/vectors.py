@@ -8,7 +8,9 @@ a light suffix stemmer (plurals, -ing, -ed, -ly) so that "integration" and
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -39,8 +41,17 @@ def stem(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Stemmed content words of ``text``."""
-    words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
-    return [stem(w.removesuffix("'s")) for w in words if w not in STOP_WORDS and len(w) > 2]
+    return [token for token in map(_token, _WORD.findall(text)) if token]
+
+
+@lru_cache(maxsize=200_000)
+def _token(word: str) -> str:
+    """One word as ``tokens`` keeps it, or "" for a stop word or a short one: a word is
+    normalised once per process, not once per occurrence (it is the hot loop of grouping)."""
+    word = word.lower().replace("’", "'")
+    if word in STOP_WORDS or len(word) <= 2:
+        return ""
+    return stem(word.removesuffix("'s"))
 
 
 def idf_table(documents: Sequence[Iterable[str]]) -> dict[str, float]:
@@ -53,13 +64,27 @@ def idf_table(documents: Sequence[Iterable[str]]) -> dict[str, float]:
 
 
 def tfidf(doc: Iterable[str], idf: dict[str, float]) -> Vector:
-    """Unit-length TF-IDF vector (sublinear term frequency)."""
+    """Unit-length TF-IDF vector (sublinear term frequency).
+
+    The products, the norm's sum and the divisions are the plain formula's, in the
+    same order (so the vectors are the same to the last bit), done through ``map``
+    with the sublinear weights from a table: this is the grouping's hot loop.
+    """
     counts = Counter(doc)
-    vector = {t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
-    return {t: v / norm for t, v in vector.items()}
+    try:
+        values = list(map(operator.mul, map(_SUBLINEAR.__getitem__, counts.values()), map(idf.get, counts, _ONES)))
+    except IndexError:  # a term counted more often than the table reaches
+        values = [(1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in counts.items()]
+    norm = math.sqrt(sum(map(operator.mul, values, values))) or 1.0
+    return dict(zip(counts, map(operator.truediv, values, itertools.repeat(norm))))
+
+
+_SUBLINEAR = [0.0] + [1.0 + math.log(c) for c in range(1, 4096)]
+_ONES = itertools.repeat(1.0)
 
 
 def cosine(a: Vector, b: Vector) -> float:
-    """Cosine of two unit vectors."""
-    return sum(a[t] * b[t] for t in a.keys() & b.keys())
+    """Cosine of two unit vectors (the shared terms' products summed in the set's order)."""
+    shared = a.keys() & b.keys()
+    products: Iterable[float] = map(operator.mul, map(a.__getitem__, shared), map(b.__getitem__, shared))
+    return sum(products)

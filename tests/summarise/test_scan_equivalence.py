@@ -1,0 +1,78 @@
+"""The grouping's hot paths were rewritten for speed (``vectors.tokens`` normalises each
+distinct word once, ``tags.entities_in`` scans all aliases at once): they give exactly what
+the plain versions gave, kept here as the reference, on real texts and on awkward ones."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections import Counter
+
+import pytest
+
+from briefing.summarise.tags import _needles, entities_in
+from briefing.summarise.vectors import _WORD, STOP_WORDS, cosine, idf_table, stem, tfidf, tokens
+from tests.conftest import SEEDS, SHARED
+
+
+def reference_tokens(text: str) -> list[str]:
+    words = (w.lower().replace("’", "'") for w in _WORD.findall(text))
+    return [stem(w.removesuffix("'s")) for w in words if w not in STOP_WORDS and len(w) > 2]
+
+
+def reference_entities(text: str) -> set[str]:
+    lowered = text.lower()
+    return {entity.name for entity, needles in _needles()
+            if any(needle in lowered for needle in needles) and entity.pattern.search(text)}
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    rows = [json.loads(line) for line in (SHARED / "data" / "bbc-dev.jsonl").read_text("utf-8").splitlines()]
+    found = [f"{row['title']}\n{row['text']}" for row in rows[::3]]
+    found += [path.read_text("utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    found += [path.read_text("utf-8") for path in sorted((SHARED / "data" / "clusters-dev").glob("*.txt"))]
+    chooser = random.Random(17)
+    pieces = ["Lynas", "LYNAS", "lynas's", "Nd", "ND", "nd", "NdFeB", "China's", "İstanbul", "Straße", "’s", "-", " ",
+              "U.S.", "EU", "eu", "Baotou", "rare-earth", "the", "and", "’", "'", "\n", "σίσυφος", "Σ"]
+    found += ["".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 30))) for _ in range(2000)]
+    return found
+
+
+def test_tokens_are_the_reference_tokens(texts: list[str]) -> None:
+    for text in texts:
+        assert tokens(text) == reference_tokens(text), text[:80]
+
+
+def test_entities_are_the_reference_entities(texts: list[str]) -> None:
+    found = 0
+    for text in texts:
+        got = entities_in(text)
+        assert got == reference_entities(text), text[:80]
+        assert list(got) == list(reference_entities(text))  # same set, same iteration order
+        found += bool(got)
+    assert found > 50
+
+
+def reference_tfidf(doc: list[str], idf: dict[str, float]) -> dict[str, float]:
+    counts = Counter(doc)
+    vector = {t: (1.0 + math.log(c)) * idf.get(t, 1.0) for t, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+    return {t: v / norm for t, v in vector.items()}
+
+
+def reference_cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum(a[t] * b[t] for t in a.keys() & b.keys())
+
+
+def test_vectors_and_cosines_are_the_reference_ones_to_the_bit(texts: list[str]) -> None:
+    docs = [tokens(text) for text in texts[:400]] + [["x"] * 5000, []]  # a count past the table, an empty text
+    idf = idf_table(docs[:-3])  # some terms missing from the table: weight 1.0
+    vectors = [tfidf(doc, idf) for doc in docs]
+    for doc, vector in zip(docs, vectors):
+        expected = reference_tfidf(doc, idf)
+        assert vector == expected and list(vector) == list(expected)
+    for i in range(len(vectors) - 1):
+        for j in (i + 1, (i * 7) % len(vectors)):
+            assert cosine(vectors[i], vectors[j]) == reference_cosine(vectors[i], vectors[j])
