@@ -18,6 +18,7 @@ import hashlib
 import html
 import re
 from dataclasses import replace
+from functools import lru_cache
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
@@ -28,6 +29,7 @@ from urllib.parse import urlsplit
 from briefing.models import RenderedEmail
 
 
+@lru_cache(maxsize=64)  # parsed once a send, not twice a recipient
 def sender_domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "briefing.invalid"
 
