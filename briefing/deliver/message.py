@@ -18,12 +18,12 @@ import hashlib
 import html
 import re
 from dataclasses import replace
-from functools import lru_cache
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from briefing.models import RenderedEmail
