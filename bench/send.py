@@ -12,7 +12,11 @@ its own, so that it does not share the sender's interpreter:
   each recipient in turn: no ledger, no per-recipient headers;
 - briefing: ``briefing send`` of the seeds edition (fresh SQLite store,
   ``BRIEFING_SECRET_KEY`` set, so every copy has its own unsubscribe token);
+- briefing with ``smtp.connections = --connections`` (default 4) SMTP sessions at once;
 - today's code: the same command from commit ``a2d3cff`` (``bench/baseline.py``).
+
+The load average (``os.getloadavg``) is printed before and after: on a shared machine
+the ratios move with it.
 
 Each is the best of ``--repeat`` runs; the server's count is checked after each.
 """
@@ -20,6 +24,7 @@ Each is the best of ``--repeat`` runs; the server's count is checked after each.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import smtplib
 import socket
@@ -63,13 +68,14 @@ def raw(port: int, count: int, eml: Path) -> None:
             connection.sendmail("briefing@example.org", [f"reader{index:05d}@example.org"], data)
 
 
-def write_project(folder: Path, port: int, count: int) -> Path:
-    shutil.copytree(ROOT / "seeds", folder / "seeds")
+def write_project(folder: Path, port: int, count: int, connections: int = 1, name: str = "briefing.toml") -> Path:
+    if not (folder / "seeds").exists():
+        shutil.copytree(ROOT / "seeds", folder / "seeds")
     recipients = ", ".join(f'"reader{i:05d}@example.org"' for i in range(count))
-    config = folder / "briefing.toml"
+    config = folder / name
     config.write_text(
         f'[sources]\nfolders = ["seeds"]\n[store]\npath = "var/briefing.db"\n[output]\ndir = "out"\n'
-        f'[email]\nrecipients = [{recipients}]\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+        f'[email]\nrecipients = [{recipients}]\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nconnections = {connections}\n'
         '[briefing]\nsend_empty = true\n', encoding="utf-8")
     return config
 
@@ -87,6 +93,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipients", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4, help="smtp.connections of the extra run")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--raw", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -107,11 +114,15 @@ def main() -> None:
         return int(server.stdout.readline())  # type: ignore[union-attr]
 
     n = args.recipients
+    load_before = os.getloadavg()
     results: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="briefing-bench-") as folder, baseline_tree() as old:
             work = Path(folder)
             config = write_project(work, port, n)
+            several = write_project(work, port, n, args.connections, "several.toml")
+            old_config = write_project(work, port, n, 1, "old.toml").read_text(encoding="utf-8")
+            (work / "old.toml").write_text(old_config.replace("connections = 1\n", ""), encoding="utf-8")
             env = env_for(None) | {"BRIEFING_SECRET_KEY": SECRET}
             timed([sys.executable, "-m", "briefing", "-q", "--config", str(config), "send", "--dry-run"], env, work)
             eml = next((work / "out" / "outbox").rglob("*.eml"))
@@ -120,8 +131,10 @@ def main() -> None:
                 "raw smtplib, one connection (floor)": ([sys.executable, __file__, "--raw", str(port), str(n), str(eml)],
                                                         env),
                 "briefing send": ([sys.executable, "-m", "briefing", "-q", "--config", str(config), "send"], env),
+                f"briefing send, {args.connections} connections": (
+                    [sys.executable, "-m", "briefing", "-q", "--config", str(several), "send"], env),
                 "briefing send, today's code (a2d3cff)": (
-                    [sys.executable, "-m", "briefing", "-q", "--config", str(config), "send"],
+                    [sys.executable, "-m", "briefing", "-q", "--config", str(work / "old.toml"), "send"],
                     env_for(old) | {"BRIEFING_SECRET_KEY": SECRET}),
             }
             for label, (command, run_env) in runs.items():
@@ -136,6 +149,8 @@ def main() -> None:
         server.stdin.close()
         server.wait(timeout=10)
     report(n, results)
+    print(f"  load average (1, 5, 15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}, "
+          f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
 
 
 def report(n: int, results: dict[str, float]) -> None:

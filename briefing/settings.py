@@ -148,6 +148,7 @@ class SmtpSettings:
     rate_per_minute: int
     retries: int
     retry_delay: float
+    connections: int = 1
     password: str = field(default="", repr=False)
 
 
@@ -528,6 +529,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("smtp", "rate_per_minute", 0, "send-rate limit: most messages a minute; 0 = no limit", _int_between(0, 100_000), "rate_per_minute = 60"),
     Setting("smtp", "retries", 3, "retries of a temporary failure (4xx, connection) before leaving it pending", _int_between(0, 20), "retries = 3"),
     Setting("smtp", "retry_delay", 10, "seconds before the first retry; doubled for each next one", _seconds, "retry_delay = 10"),
+    Setting("smtp", "connections", 1, "SMTP connections a send uses at once (1 to 16); each records its own recipients", _int_between(1, 16), "connections = 4"),
     Setting("web", "host", "127.0.0.1", "address `briefing serve` listens on; 0.0.0.0 = every interface", _host, 'host = "127.0.0.1"'),
     Setting("web", "port", 8000, "port of `briefing serve` (--port overrides)", _int_between(0, 65535), "port = 8000"),
     Setting("web", "rate_limit", 10, "sign-ups one client address may post per hour; more are answered 429", _int_between(1, 100_000), "rate_limit = 10"),

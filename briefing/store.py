@@ -119,6 +119,10 @@ class Store:
     def postgresql(self) -> bool:
         return self.database.postgresql
 
+    def sibling(self) -> Store:
+        """Another connection to this store's database, at its revision (a send's extra SMTP connections)."""
+        return Store(Database.open(self.database.engine.url, migrate_to_head=False), self.path)
+
     def rehearse(self) -> Store:
         """A copy for a dry run: whatever it writes never reaches this store (``Database.rehearse``)."""
         return Store(self.database.rehearse(), None)

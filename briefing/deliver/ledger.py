@@ -49,7 +49,7 @@ from email.utils import make_msgid
 from types import FrameType
 
 from briefing.deliver.encoded import EncodedEdition, Outgoing
-from briefing.deliver.mailer import Mailer, OutboxMailer
+from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.deliver.message import build_message, message_id, personalise, sender_domain
 from briefing.errors import ConnectionFailed, DeliveryError
 from briefing.models import Briefing, Delivery, RenderedEmail
@@ -129,26 +129,131 @@ def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
 
 
 def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
-    """Mail the edition to every recipient of ``mailing`` not yet sent or failed."""
+    """Mail the edition to every recipient of ``mailing`` not yet sent or failed.
+
+    With ``smtp.connections`` above 1 (a real SMTP mailer, more than one
+    recipient waiting), that many connections take recipients from one queue,
+    each with a store connection of its own (``_parallel``).
+    """
     done = store.delivery_status(mailing.edition)
     waiting = [r for r in mailing.recipients if done.get(r) not in FINAL]
-    deliveries: list[Delivery] = []
+    queue = _Queue(waiting)
+    connections = min(mailing.settings.smtp.connections, len(waiting))
+    if connections > 1 and isinstance(mailer, SmtpMailer) and not store.database.rehearsal:
+        return _parallel(mailing, store, mailer, queue, connections, now, stop)
+    run = _serve(mailing, store, mailer, queue, mailer.interval, now, stop, _Halt())
+    if run.reason:
+        return _leave_pending(mailing, run.deliveries, [*run.left, *queue.rest()], run.reason)
+    return SendOutcome(tuple(run.deliveries))
+
+
+class _Queue:
+    """The recipients still to take, shared by a send's connections."""
+
+    def __init__(self, recipients: Sequence[str]) -> None:
+        self.recipients, self.next, self.lock = list(recipients), 0, threading.Lock()
+
+    def take(self) -> str | None:
+        with self.lock:
+            if self.next >= len(self.recipients):
+                return None
+            self.next += 1
+            return self.recipients[self.next - 1]
+
+    def rest(self) -> list[str]:
+        """Whoever nobody took (and nobody will: the queue is emptied)."""
+        with self.lock:
+            rest, self.next = self.recipients[self.next:], len(self.recipients)
+            return rest
+
+
+class _Halt:
+    """Set by the first connection of a send that could not connect: the others end too, for its reason."""
+
+    def __init__(self) -> None:
+        self.reason = ""
+
+    def set(self, reason: str) -> None:
+        self.reason = self.reason or reason
+
+
+@dataclass
+class _Run:
+    """What one connection did: its deliveries, and why it ended early (with whom it left untried)."""
+
+    deliveries: list[Delivery]
+    reason: str = ""
+    left: tuple[str, ...] = ()
+
+
+def _serve(mailing: Mailing, store: Store, mailer: Mailer, queue: _Queue, interval: float,
+           now: Callable[[], datetime], stop: threading.Event, halt: _Halt) -> _Run:
+    """One connection's loop: take, mail and record recipients until the queue is empty.
+
+    Each recipient is recorded before this connection's next message starts, so
+    a crash leaves at most the one message in flight unrecorded. ``halt``: another
+    connection of this send could not connect (its reason ends this one too).
+    """
+    run = _Run([])
     last = float("-inf")
-    for index, recipient in enumerate(waiting):
+    while (recipient := queue.take()) is not None:
         with store.claim_recipient(mailing.edition, recipient) as mine:  # False: another sender has them
             if not mine:
                 continue
-            pause = mailer.interval - (time.monotonic() - last)
-            if stop.is_set() or (pause > 0 and stop.wait(pause)):
-                return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
+            pause = interval - (time.monotonic() - last)
+            if halt.reason or stop.is_set() or (pause > 0 and stop.wait(pause)):
+                run.reason, run.left = halt.reason or "stopped on request (SIGTERM/SIGINT)", (recipient,)
+                return run
             last = time.monotonic()
             if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
                 log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
                 continue
             delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
-        deliveries.append(delivery)
+        run.deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):
-            return _leave_pending(mailing, deliveries, waiting[index + 1:], str(error))
+            run.reason = str(error)
+            halt.set(run.reason)
+            return run
+    return run
+
+
+def _parallel(mailing: Mailing, store: Store, mailer: SmtpMailer, queue: _Queue, connections: int,
+              now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
+    """``connections`` loops at once: this thread on ``store``/``mailer``, the others in threads
+    of their own, each with its own store connection and SMTP session; the rate limit is shared
+    out (each waits ``connections`` intervals). Deliveries come back in the audience's order."""
+    mailing.encoded(now())  # encoded once, before the threads share it
+    halt = _Halt()
+    runs: list[_Run] = [_Run([]) for _ in range(connections)]
+    interval = mailer.interval * connections
+
+    failures: list[BaseException] = []
+
+    def helper(slot: int) -> None:
+        try:
+            with store.sibling() as own, SmtpMailer(mailer.settings) as session:
+                runs[slot] = _serve(mailing, own, session, queue, interval, now, stop, halt)
+        except BaseException as exc:  # the store failed: the others stop, and the caller hears of it
+            failures.append(exc)
+            halt.set(f"SMTP connection {slot + 1} of {connections} ended: {exc}")
+
+    threads = [threading.Thread(target=helper, args=(slot,), name=f"send-{slot + 1}", daemon=True)
+               for slot in range(1, connections)]
+    for thread in threads:
+        thread.start()
+    try:
+        runs[0] = _serve(mailing, store, mailer, queue, interval, now, stop, halt)
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    order = {recipient: index for index, recipient in enumerate(queue.recipients)}
+    deliveries = sorted((d for run in runs for d in run.deliveries), key=lambda d: order[d.recipient])
+    left = sorted([r for run in runs for r in run.left] + queue.rest(), key=order.__getitem__)
+    reason = halt.reason or next((run.reason for run in runs if run.reason), "")
+    if reason:
+        return _leave_pending(mailing, deliveries, left, reason)
     return SendOutcome(tuple(deliveries))
 
 

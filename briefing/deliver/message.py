@@ -23,11 +23,13 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from briefing.models import RenderedEmail
 
 
+@lru_cache(maxsize=64)  # parsed once a send, not twice a recipient
 def sender_domain(sender: str) -> str:
     return parseaddr(sender)[1].rpartition("@")[2] or "briefing.invalid"
 
