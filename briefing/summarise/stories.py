@@ -15,7 +15,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 
 from briefing.models import Article
-from briefing.summarise.linking import linked, specific_entities
+from briefing.summarise.linking import linked, rare_names, specific_entities
 from briefing.summarise.vectors import Vector, idf_table, tfidf, tokens
 
 TOP_TERMS = 25
@@ -41,7 +41,9 @@ def _article_tokens(article: Article) -> list[str]:
 def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     """Stories as lists of indices into ``articles``, each list in input order."""
     vectors = article_vectors(articles)
-    entities = [specific_entities(f"{a.title}\n{a.text}") for a in articles]
+    texts = [f"{a.title}\n{a.text}" for a in articles]
+    entities = [specific_entities(text) for text in texts]
+    names = rare_names(texts)
     parent = list(range(len(articles)))
 
     def find(i: int) -> int:
@@ -53,7 +55,7 @@ def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     for i, j in _candidate_pairs(vectors):
         if find(i) == find(j):
             continue
-        if linked(vectors[i], vectors[j], entities[i], entities[j]):
+        if linked(vectors[i], vectors[j], entities[i], entities[j], names[i], names[j]):
             parent[find(j)] = find(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for index in range(len(articles)):
