@@ -10,7 +10,7 @@ Three kinds of evidence, any one of which links two articles:
   and magnets, so they linked distinct events (a Greenland mine deal, a magnet
   MoU and an Oklahoma plant became one story inside a large edition);
 * their cosine is at least ``ENTITY_LINK_THRESHOLD`` and they share ``SHARED_NAMES``
-  or more names and figures (capitalised words, numbers such as "211" or "6,000")
+  or more names and figures (capitalised words, numbers such as "211" or "6,000", not years)
   that few articles of the edition carry (at most ``RARE_NAME_ARTICLES``): a
   place, a project or an amount rare in the edition is evidence of one event, a name
   every article carries ("China") is not;
@@ -36,7 +36,7 @@ from briefing.summarise.vectors import Vector, cosine
 LINK_THRESHOLD = 0.35
 ENTITY_LINK_THRESHOLD = 0.2
 SHARED_ENTITIES = 2
-SHARED_NAMES = 3
+SHARED_NAMES = 4
 RARE_NAME_ARTICLES = 12
 SHORT_TERMS = 40
 CONTAINMENT_THRESHOLD = 0.6
@@ -54,12 +54,19 @@ def _specific_names() -> frozenset[str]:
     return frozenset(e.name for e in load_gazetteer() if e.kind in SPECIFIC_KINDS)
 
 
-_NAME = re.compile(r"\b(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,}|\d[\d,.]*\d)\b")
+_WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})"
+# A run of capitalised words is one name ("Donald Trump", "Critical Metals Corp").
+_NAME = re.compile(rf"\b(?:{_WORD}(?: {_WORD})*|\d[\d,.]*\d)\b")
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 def names(text: str) -> frozenset[str]:
-    """Capitalised words and numbers of two or more digits in ``text`` (commas dropped)."""
-    return frozenset(match.replace(",", "") for match in _NAME.findall(text))
+    """Runs of capitalised words (possessive dropped) and numbers of two or more digits in ``text``
+    (commas dropped), except years, which every report of a season shares."""
+    found = (m.replace(",", "").removesuffix("'s").removesuffix("’s") for m in _NAME.findall(text))
+    return frozenset(n for n in found if not _YEAR.fullmatch(n))
 
 
 def rare_names(texts: Sequence[str]) -> list[frozenset[str]]:
