@@ -37,6 +37,7 @@ LINK_THRESHOLD = 0.35
 ENTITY_LINK_THRESHOLD = 0.2
 SHARED_ENTITIES = 2
 SHARED_NAMES = 4
+SHARED_NAME_SHARE = 0.2
 RARE_NAME_ARTICLES = 12
 SHORT_TERMS = 40
 CONTAINMENT_THRESHOLD = 0.6
@@ -78,6 +79,13 @@ def rare_names(texts: Sequence[str]) -> list[frozenset[str]]:
     return [frozenset(n for n in each if frequency[n] <= RARE_NAME_ARTICLES) for each in found]
 
 
+def _share_names(a: frozenset[str], b: frozenset[str]) -> bool:
+    """``SHARED_NAMES`` or more in common, and at least ``SHARED_NAME_SHARE`` of the fewer:
+    two long articles share a few rare names by chance."""
+    shared = len(a & b)
+    return shared >= SHARED_NAMES and shared >= SHARED_NAME_SHARE * min(len(a), len(b))
+
+
 def containment(short: Vector, other: Vector) -> float:
     """The share of ``short``'s weight carried by terms that ``other`` also has."""
     total = sum(short.values())
@@ -91,7 +99,7 @@ def linked(a: Vector, b: Vector, entities_a: frozenset[str], entities_b: frozens
     if similarity >= LINK_THRESHOLD:
         return True
     if similarity >= ENTITY_LINK_THRESHOLD and (len(entities_a & entities_b) >= SHARED_ENTITIES
-                                                or len(names_a & names_b) >= SHARED_NAMES):
+                                                or _share_names(names_a, names_b)):
         return True
     short, other = (a, b) if len(a) <= len(b) else (b, a)
     return len(short) <= SHORT_TERMS and containment(short, other) >= CONTAINMENT_THRESHOLD
