@@ -1,8 +1,12 @@
-"""Story grouping at scale: the seeds mixed into bbc-dev.jsonl, and 10,000 articles.
+"""Story grouping: quality on a labelled set, and at scale (the seeds in bbc-dev.jsonl, 10,000 articles).
 
-    python bench/grouping.py --data ../shared/data/bbc-dev.jsonl [--n 10000]
+    python bench/grouping.py --data ../shared/data/bbc-dev.jsonl [--n 10000] [--quality-only]
 
-Prints: how the seeds group inside the BBC set (they must come out as one story of
+Prints first pairwise precision, recall and ARI of grouping on the labelled set of
+``bench/grouping_set.py`` (clusters-dev events, teasers of their reports, the seeds,
+alone and inside the BBC set; the BBC Yukos articles), for today's code (commit
+``a2d3cff``, ``bench/baseline.py``) and this tree, each run in its own process.
+Then: how the seeds group inside the BBC set (they must come out as one story of
 exactly those five), the number of BBC stories with three examples, and time and peak
 memory of grouping N synthetic articles (each a BBC article with a random third of
 its sentences dropped, so near-copies exist and candidate pairs are plentiful),
@@ -16,6 +20,7 @@ import argparse
 import json
 import random
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -24,6 +29,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from baseline import BASELINE_COMMIT, baseline_tree, env_for  # noqa: E402
+from grouping_set import Item, bbc_yukos, clusters_dev, pairwise, seeds, with_teasers  # noqa: E402
 
 from briefing.ingest import to_article  # noqa: E402
 from briefing.ingest.text import normalise_text  # noqa: E402
@@ -61,6 +69,59 @@ def seeds_in_bbc(rows: list[dict[str, str]]) -> None:
         print(f"  {len(group)} articles: " + " | ".join(mixed[i].title for i in group[:6]))
 
 
+# Run inside the tree under test: items (JSON on stdin) -> groups (JSON on stdout).
+_GROUP_SCRIPT = """
+import json, sys
+from datetime import UTC, datetime
+from briefing.ingest import to_article
+from briefing.ingest.text import normalise_text
+from briefing.models import Document
+from briefing.summarise.stories import group_articles
+now = datetime(2026, 11, 18, tzinfo=UTC)
+editions = json.load(sys.stdin)
+out = []
+for items in editions:
+    articles = [to_article(Document(source=s, origin=o, title=t, text=normalise_text(x)), now) for _, s, o, t, x in items]
+    out.append(group_articles(articles))
+json.dump(out, sys.stdout)
+"""
+
+
+def labelled_editions(rows: list[dict[str, str]], data: Path) -> dict[str, list[Item]]:
+    """The labelled editions; BBC articles without an event label carry label ""."""
+    events = clusters_dev(data / "clusters-dev")
+    teased = with_teasers(events) + seeds(ROOT / "seeds")
+    bbc = [Item("", "bbc", r["id"], r["title"], r["text"]) for r in rows]
+    yukos = {i.origin for i in bbc_yukos(rows)}
+    return {
+        "clusters-dev (40 full)": events,
+        "clusters-dev + teasers + seeds": teased,
+        "the same inside bbc-dev": bbc[: len(bbc) // 2] + teased + bbc[len(bbc) // 2 :],
+        "bbc-dev Yukos thread": [i._replace(label="bbc-yukos" if i.origin in yukos else "") for i in bbc],
+    }
+
+
+def group_in(tree: Path | None, editions: list[list[Item]]) -> list[list[list[int]]]:
+    result = subprocess.run([sys.executable, "-c", _GROUP_SCRIPT], input=json.dumps(editions), text=True,
+                            capture_output=True, check=True, env=env_for(tree), cwd=ROOT.parent)
+    groups: list[list[list[int]]] = json.loads(result.stdout)
+    return groups
+
+
+def quality(rows: list[dict[str, str]], data: Path) -> None:
+    editions = labelled_editions(rows, data)
+    with baseline_tree() as tree:
+        before = group_in(tree, list(editions.values()))
+    after = group_in(None, list(editions.values()))
+    print(f"{'labelled edition':<34}{'code':<10}{'precision':>10}{'recall':>8}{'ARI':>7}{'stories':>9}")
+    for (name, items), old, new in zip(editions.items(), before, after, strict=True):
+        labels = [i.label for i in items]
+        for code, groups in ((BASELINE_COMMIT, old), ("this", new)):
+            s = pairwise(labels, groups)
+            print(f"{name:<34}{code:<10}{s.precision:>10.3f}{s.recall:>8.3f}{s.ari:>7.3f}{s.stories:>9}")
+    print()
+
+
 def synthetic(rows: list[dict[str, str]], n: int) -> list[Article]:
     rng = random.Random(7)
     out = []
@@ -84,8 +145,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bbc-dev.jsonl")
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--quality-only", action="store_true", help="the labelled-set scores only")
     args = parser.parse_args()
     rows = load(args.data)
+    quality(rows, args.data.resolve().parent)
+    if args.quality_only:
+        return
     seeds_in_bbc(rows)
     articles = synthetic(rows, args.n)
     base_time, base_peak = measure(lambda: article_vectors(articles))

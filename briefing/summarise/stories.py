@@ -2,11 +2,9 @@
 
 Method: each article becomes a TF-IDF vector (title and highlights counted
 twice, then the body), IDF taken over the edition. Two articles belong to the
-same story when their cosine is at least ``LINK_THRESHOLD``, or at least
-``ENTITY_LINK_THRESHOLD`` while they also share ``SHARED_ENTITIES`` or more
-gazetteer entities (named companies, people and materials are strong
-evidence of the same thread). Stories are the connected components of that
-graph. Candidate pairs come from an inverted index over each article's
+same story when ``linking.linked`` says so (cosine, shared named companies and
+people, or a short text contained in a longer one). Stories are the connected
+components of that graph. Candidate pairs come from an inverted index over each article's
 ``TOP_TERMS`` heaviest terms, so the cost grows with the number of articles
 that share salient words, never as a dense n x n matrix.
 """
@@ -17,12 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 
 from briefing.models import Article
-from briefing.summarise.tags import entities_in
-from briefing.summarise.vectors import Vector, cosine, idf_table, tfidf, tokens
+from briefing.summarise.linking import linked, rare_names, specific_entities
+from briefing.summarise.vectors import Vector, idf_table, tfidf, tokens
 
-LINK_THRESHOLD = 0.35
-ENTITY_LINK_THRESHOLD = 0.2
-SHARED_ENTITIES = 2
 TOP_TERMS = 25
 # A term that is among the top terms of more articles than this is too common
 # to propose candidate pairs (it would make the index quadratic).
@@ -46,7 +41,9 @@ def _article_tokens(article: Article) -> list[str]:
 def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     """Stories as lists of indices into ``articles``, each list in input order."""
     vectors = article_vectors(articles)
-    entities = [entities_in(f"{a.title}\n{a.text}") for a in articles]
+    texts = [f"{a.title}\n{a.text}" for a in articles]
+    entities = [specific_entities(text) for text in texts]
+    names = rare_names(texts)
     parent = list(range(len(articles)))
 
     def find(i: int) -> int:
@@ -58,9 +55,7 @@ def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     for i, j in _candidate_pairs(vectors):
         if find(i) == find(j):
             continue
-        similarity = cosine(vectors[i], vectors[j])
-        shared = len(entities[i] & entities[j])
-        if similarity >= LINK_THRESHOLD or (similarity >= ENTITY_LINK_THRESHOLD and shared >= SHARED_ENTITIES):
+        if linked(vectors[i], vectors[j], entities[i], entities[j], names[i], names[j]):
             parent[find(j)] = find(i)
     groups: dict[int, list[int]] = defaultdict(list)
     for index in range(len(articles)):
