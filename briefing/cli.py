@@ -20,7 +20,7 @@ import click
 from briefing import __version__
 from briefing.clock import SystemClock
 from briefing.errors import BriefingError, ConfigError
-from briefing.models import DeliveryReport, IngestReport, WritingReport
+from briefing.models import SUBSCRIBER_STATUSES, DeliveryReport, IngestReport, WritingReport
 from briefing.settings import CONFIG_ENV, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -446,23 +446,20 @@ def _addresses(addresses: tuple[str, ...], *, stored: bool = False) -> list[str]
 
 
 @subscribers.command("list")
-@click.option("--status", type=click.Choice(["pending", "active", "unsubscribed", "bounced"]), help="Only these.")
+@click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only these.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def subscribers_list(obj: Context, status: str | None, as_json: bool) -> None:
     """Every subscriber with status, source and times; configured recipients show as source "config"."""
-    from dataclasses import asdict
-
-    from briefing.subscribers import listing
+    from briefing.subscribers import EXPORT_COLUMNS, SUPPRESSED, listing
 
     with _subscriber_store(obj.settings) as store:
         rows = listing(obj.settings, store, status or "")
     if as_json:
-        fields = ("address", "status", "source", "created_at", "confirmed_at", "unsubscribed_at")
-        click.echo(json.dumps([{k: v for k, v in asdict(row).items() if k in fields} for row in rows], indent=2))
+        click.echo(json.dumps([{k: getattr(row, k) for k in EXPORT_COLUMNS} for row in rows], indent=2))
         return
     for row in rows:
-        since = row.unsubscribed_at if row.status in ("unsubscribed", "bounced") else row.confirmed_at or row.created_at
+        since = row.unsubscribed_at if row.status in SUPPRESSED else row.confirmed_at or row.created_at
         click.echo(f"{row.address:<40} {row.status:<12} {since[:10] or '-':<10}  {row.source}")
     counts = {s: sum(1 for row in rows if row.status == s) for s in ("active", "pending", "unsubscribed", "bounced")}
     click.echo(f"{len(rows)} subscribers: " + ", ".join(f"{n} {s}" for s, n in counts.items()), err=True)

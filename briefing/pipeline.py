@@ -15,7 +15,6 @@ lock; on PostgreSQL several senders share the recipients, each claimed by one.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterator
@@ -39,7 +38,7 @@ from briefing.render.email import render_email
 from briefing.render.environment import make_environment
 from briefing.safety import http_url
 from briefing.render.site import article_page, write_site
-from briefing.serialise import briefing_from_json
+from briefing.serialise import edition_from_content
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
 from briefing.summarise.budget import count_words
@@ -209,7 +208,7 @@ def _mailing(settings: Settings, result: Build, store: Store, clock: Clock, *, d
 
 def _recorded(store: Store) -> dict[str, Briefing]:
     """Every edition recorded in the store, by key, newest first."""
-    return {row.key: briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content}
+    return {row.key: edition_from_content(row.content) for row in store.editions() if row.content}
 
 
 def _archive(recorded: dict[str, Briefing], current: Briefing) -> list[Briefing]:

@@ -33,7 +33,6 @@ same, so mail clients that collapse duplicates show it once.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import smtplib
@@ -52,17 +51,14 @@ from briefing.deliver.encoded import EncodedEdition, Outgoing
 from briefing.deliver.mailer import Mailer, OutboxMailer
 from briefing.deliver.message import build_message, message_id, personalise, sender_domain
 from briefing.errors import ConnectionFailed, DeliveryError
-from briefing.models import Briefing, Delivery, RenderedEmail
-from briefing.serialise import briefing_to_json
+from briefing.models import FINAL_DELIVERY, Briefing, Delivery, DeliveryStatus, RenderedEmail
+from briefing.serialise import edition_content
 from briefing.settings import Settings
 from briefing.store import Store
 from briefing.subscribers import suppressed
 from briefing.tokens import Tokens, with_token
 
 log = logging.getLogger(__name__)
-
-FINAL = ("sent", "failed")  # recipients in these states are not mailed this edition again
-
 
 @dataclass(frozen=True)
 class Mailing:
@@ -123,7 +119,7 @@ class SendOutcome:
 
 def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
     """Record the edition, its articles and its content in one transaction; False if another did first."""
-    content = json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
+    content = edition_content(briefing)
     ids = [ref.id for story in briefing.stories for ref in story.articles]
     return store.claim_edition(briefing.edition.key, ids, content, now)
 
@@ -131,7 +127,7 @@ def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
 def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
     """Mail the edition to every recipient of ``mailing`` not yet sent or failed."""
     done = store.delivery_status(mailing.edition)
-    waiting = [r for r in mailing.recipients if done.get(r) not in FINAL]
+    waiting = [r for r in mailing.recipients if done.get(r) not in FINAL_DELIVERY]
     deliveries: list[Delivery] = []
     last = float("-inf")
     for index, recipient in enumerate(waiting):
@@ -156,7 +152,7 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
                  now: Callable[[], datetime], stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
     mid = mailing.message_id(recipient)
 
-    def record(status: str, error: str) -> None:
+    def record(status: DeliveryStatus, error: str) -> None:
         store.record_delivery(mailing.edition, recipient, mid, status, error, now())
 
     try:
@@ -176,7 +172,7 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
 
 
 def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, settings: Settings,
-              stop: threading.Event, record: Callable[[str, str], None]) -> DeliveryError | None:
+              stop: threading.Event, record: Callable[[DeliveryStatus, str], None]) -> DeliveryError | None:
     """Send with retries and backoff; return the last error, or None once accepted."""
     attempt = 0
     while True:
@@ -210,7 +206,7 @@ def unbuildable(recipient: str, exc: Exception) -> DeliveryError:
                          "(`briefing subscribers remove`)", temporary=False)
 
 
-def _status(error: DeliveryError) -> str:
+def _status(error: DeliveryError) -> DeliveryStatus:
     return "pending" if error.temporary or isinstance(error, ConnectionFailed) else "failed"
 
 
@@ -225,7 +221,7 @@ def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str]
 def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime) -> bool:
     """Mark the edition sent once every recipient is sent or failed."""
     done = store.delivery_status(edition)
-    if any(done.get(r) not in FINAL for r in recipients):
+    if any(done.get(r) not in FINAL_DELIVERY for r in recipients):
         return False
     row = store.edition(edition)
     if row is not None and row.status != "sent":
