@@ -116,34 +116,27 @@ def watch(obj: Context, polling: bool) -> None:
     SIGINT (Ctrl-C) or SIGTERM stops it after the pass in progress, exit code 0.
     Each pass that found something prints one summary line.
     """
-    import signal
     import threading
     from datetime import datetime
 
+    from briefing.deliver.ledger import stop_on_signals
     from briefing.ingest.watch import watch as watch_folders
     from briefing.store import Store
     from briefing.topic import full_text_keeper
 
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: object) -> None:
-        click.echo(f"briefing: {signal.Signals(signum).name} received: stopping", err=True)
-        stop.set()
+    def announce(name: str) -> None:
+        click.echo(f"briefing: {name} received: stopping", err=True)
 
     def echo_pass(kind: str, report: IngestReport) -> None:
         if report.added or report.updated or report.duplicates or report.quarantined or report.feed_errors:
             _print_ingest(report, prefix=f"{datetime.now():%H:%M:%S} {kind}: ")
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
-               f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
-    try:
+    with stop_on_signals(threading.Event(), announce) as stop:
+        click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
+                   f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
         with Store.open_settings(obj.settings.store) as store:
             watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass,
                           keep=full_text_keeper(obj.settings.topic))
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 NO_LLM_HELP = "Tell every story with the extractive editor alone: no request to llm.base_url."

@@ -1,8 +1,10 @@
 """Typed, frozen values that travel between the pipeline's stages.
 
 ``Document`` (read from a file or a feed entry) -> ``Article`` (stored, with an
-id) -> ``Story`` -> ``Briefing`` -> ``RenderedEmail`` -> ``DeliveryReport``.
-Nothing else crosses a stage boundary.
+id) -> ``Story`` -> ``Briefing`` -> ``RenderedEmail`` -> ``DeliveryReport``, and the
+stages' reports (``IngestReport``, ``WritingReport``). The store's own rows
+(``briefing.store``: ``EditionRow``, ``Subscriber``, ...) pass only between the
+store and the stage that asked; no dict of unknown shape crosses a boundary.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ class Document:
     text: str  # clean plain text, paragraphs separated by newlines
     url: str = ""  # link to the original; "" when the article has none
     published: datetime | None = None  # timezone-aware when known
-    author: str = ""
     guid: str = ""
 
 
@@ -182,7 +183,6 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
-    preheader: str
     collapsed: int = 0  # stories shortened to title + link to fit the size limit
 
 

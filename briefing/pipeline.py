@@ -32,7 +32,7 @@ from briefing.db.locks import hold, lock_for
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
 from briefing.llm.writer import ModelWriter, make_writer
-from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail, Site,
+from briefing.models import (Article, ArticleRef, Briefing, DeliveryReport, Edition, IngestReport, RenderedEmail,
                              WritingReport)
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
@@ -57,7 +57,6 @@ class Build:
 
     briefing: Briefing
     email: RenderedEmail
-    site: Site
     ingest: IngestReport
     new_articles: int  # articles in this edition not sent before
     already_recorded: bool  # the edition was in the store before this build
@@ -85,12 +84,12 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
                                  off_topic=len(candidates) - len(articles), writer=writer)
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
-    site = write_site(
+    write_site(
         settings.output.dir, env, title=settings.briefing.title, site_url=settings.output.site_url,
         editions=_archive(recorded, briefing), current=briefing, email=email, articles=articles,
         keep=settings.output.keep_editions,
     )
-    return Build(briefing, email, site, report, len(articles), stored is not None,
+    return Build(briefing, email, report, len(articles), stored is not None,
                  writer.report if writer is not None else None)
 
 

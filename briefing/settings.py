@@ -26,6 +26,7 @@ from briefing import resources
 from briefing.addresses import check_address
 from briefing.errors import ConfigError
 from briefing.phrases import compile_rule
+from briefing.safety import http_url
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
@@ -261,8 +262,7 @@ def _http_url(value: Any, base: Path) -> str:
     url = _header_text(value, base).strip()  # urlsplit silently drops CR, LF and tab: refuse them first
     if any(ch.isspace() for ch in url):
         raise ValueError(f"{url!r} contains a space; write it percent-encoded (%20)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not http_url(url):
         raise ValueError(f"{url!r} is not an absolute http(s) URL")
     return url
 

@@ -103,13 +103,11 @@ class Store:
     """A connection to one store. Use ``Store.open`` and close it when done.
 
     The SQL is written once for both engines (``briefing.db.database``): ``?``
-    placeholders, ``ON CONFLICT``, nothing engine-specific. ``db`` is the
-    driver's own connection (``sqlite3`` or ``psycopg``), for inspection.
+    placeholders, ``ON CONFLICT``, nothing engine-specific.
     """
 
     def __init__(self, database: Database, path: Path | None) -> None:
         self.database = database
-        self.db = database.raw
         self.path = path
 
     @classmethod
@@ -186,10 +184,6 @@ class Store:
         return [row[0] for row in rows]
 
     # --- files (incremental folder scans) ------------------------------
-
-    def file_state(self, path: str) -> tuple[int, int] | None:
-        row = self._run("SELECT size, mtime_ns FROM files WHERE path = ?", (path,)).fetchone()
-        return (row[0], row[1]) if row else None
 
     def remember_file(self, path: str, size: int, mtime_ns: int, article_id: str) -> None:
         self._run(
@@ -274,10 +268,6 @@ class Store:
             (article.title, article.text, article.url, json.dumps(asdict(article.sections)),
              _iso(article.published), text_hash, article.id),
         )
-
-    def article_version(self, article_id: str) -> int:
-        row = self._run("SELECT version FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return int(row[0]) if row else 0
 
     # --- the same, a batch at a time (briefing.ingest.record.record_all) ----
     # One query per batch for each kind of lookup and one multi-row statement per
@@ -497,9 +487,6 @@ class Store:
             " updated_at = excluded.updated_at",
             (edition, recipient, message_id, status, error, at.isoformat()),
         )
-
-    def delivery_count(self) -> int:
-        return int(self._run("SELECT count(*) FROM deliveries").fetchone()[0])
 
     @contextmanager
     def claim_recipient(self, edition: str, recipient: str) -> Iterator[bool]:

@@ -16,8 +16,8 @@ from briefing.store import SCHEMA_VERSION, Store
 
 def test_new_store_is_wal_and_at_the_current_schema(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "var" / "b.db")
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.database.raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.database.raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     store.close()
 
 

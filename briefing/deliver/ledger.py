@@ -245,18 +245,24 @@ def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, now: datetime
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+def stop_on_signals(stop: threading.Event,
+                    announce: Callable[[str], None] | None = None) -> Iterator[threading.Event]:
     """Turn SIGTERM and SIGINT into ``stop``: the loop ends between two recipients.
 
-    Only the main thread may install signal handlers; elsewhere ``stop`` is
-    just returned and whoever owns the thread sets it.
+    ``announce`` is told the signal's name instead of the warning logged (the
+    CLI's ``watch`` prints it). Only the main thread may install signal
+    handlers; elsewhere ``stop`` is just returned and whoever owns the thread sets it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
 
     def request(signum: int, frame: FrameType | None) -> None:
-        log.warning("%s received: stopping after the current recipient", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if announce is None:
+            log.warning("%s received: stopping after the current recipient", name)
+        else:
+            announce(name)
         stop.set()
 
     previous = {sig: signal.signal(sig, request) for sig in (signal.SIGTERM, signal.SIGINT)}

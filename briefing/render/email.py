@@ -78,7 +78,6 @@ def render_email(briefing: Briefing, env: Environment, *, unsubscribe_url: str, 
         subject=f"{briefing.title}: {briefing.edition.key} · {format_period(briefing.edition)}",
         html=html,
         text=_render(env, "email.txt", briefing, layout, unsubscribe_url),
-        preheader=preheader(briefing),
         collapsed=len(layout.collapsed),
     )
 
