@@ -162,7 +162,7 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
         outbox = settings.output.dir / "outbox" / key
         mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
-            outcome = ledger.deliver(mailing, store, active, clock.now, stop or threading.Event())
+            outcome = ledger.deliver(mailing, store, active, clock, stop or threading.Event())
         ledger.finish(store, subscribers.recipients(settings, store), key, clock.now())  # less who left meanwhile
         return _report(result, dry_run, outcome, outbox if dry_run else None, "")
 
@@ -173,7 +173,7 @@ def send_test(settings: Settings, address: str, *, clock: Clock | None = None, m
     with _open_store(settings, rehearse=True) as store:
         result = build(settings, store, clock)
         with mailer or SmtpMailer(settings.smtp) as active:
-            delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock.now())
+            delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock)
         return _report(result, False, ledger.SendOutcome((delivery,)), None, "")
 
 

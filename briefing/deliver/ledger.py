@@ -37,7 +37,6 @@ import logging
 import signal
 import smtplib
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from types import FrameType
 
+from briefing.clock import Clock
 from briefing.deliver.encoded import EncodedEdition, Outgoing
 from briefing.deliver.mailer import Mailer, OutboxMailer
 from briefing.deliver.message import build_message, message_id, personalise, sender_domain
@@ -124,24 +124,28 @@ def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
     return store.claim_edition(briefing.edition.key, ids, content, now)
 
 
-def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
-    """Mail the edition to every recipient of ``mailing`` not yet sent or failed."""
+def deliver(mailing: Mailing, store: Store, mailer: Mailer, clock: Clock, stop: threading.Event) -> SendOutcome:
+    """Mail the edition to every recipient of ``mailing`` not yet sent or failed.
+
+    Waits (``mailer.interval`` between two messages, the backoff between two
+    attempts) go through ``clock``: a test's ``FixedClock`` records them."""
+    now = clock.now
     done = store.delivery_status(mailing.edition)
     waiting = [r for r in mailing.recipients if done.get(r) not in FINAL_DELIVERY]
     deliveries: list[Delivery] = []
-    last = float("-inf")
+    last: datetime | None = None
     for index, recipient in enumerate(waiting):
         with store.claim_recipient(mailing.edition, recipient) as mine:  # False: another sender has them
             if not mine:
                 continue
-            pause = mailer.interval - (time.monotonic() - last)
-            if stop.is_set() or (pause > 0 and stop.wait(pause)):
+            pause = 0.0 if last is None else min(mailer.interval, mailer.interval - (now() - last).total_seconds())
+            if stop.is_set() or (pause > 0 and clock.wait(stop, pause)):
                 return _leave_pending(mailing, deliveries, waiting[index:], "stopped on request (SIGTERM/SIGINT)")
-            last = time.monotonic()
+            last = now()
             if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
                 log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
                 continue
-            delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
+            delivery, error = _deliver_one(mailing, store, mailer, recipient, clock, stop)
         deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):
             return _leave_pending(mailing, deliveries, waiting[index + 1:], str(error))
@@ -149,8 +153,9 @@ def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], da
 
 
 def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
-                 now: Callable[[], datetime], stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
+                 clock: Clock, stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
     mid = mailing.message_id(recipient)
+    now = clock.now
 
     def record(status: DeliveryStatus, error: str) -> None:
         store.record_delivery(mailing.edition, recipient, mid, status, error, now())
@@ -163,7 +168,7 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
         record("failed", str(refused))
         return Delivery(recipient, mid, "failed", str(refused)), refused
     mid = message["Message-ID"]
-    error = hand_over(mailer, message, recipient, mailing.settings, stop, record)
+    error = hand_over(mailer, message, recipient, mailing.settings, stop, record, clock)
     if error is None:
         record("sent", "")
         log.info("%s: handed over to %s (%s)", mailing.edition, recipient, mid)
@@ -172,8 +177,9 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
 
 
 def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, settings: Settings,
-              stop: threading.Event, record: Callable[[DeliveryStatus, str], None]) -> DeliveryError | None:
-    """Send with retries and backoff; return the last error, or None once accepted."""
+              stop: threading.Event, record: Callable[[DeliveryStatus, str], None],
+              clock: Clock) -> DeliveryError | None:
+    """Send with retries and backoff (waited through ``clock``); return the last error, or None once accepted."""
     attempt = 0
     while True:
         try:
@@ -189,7 +195,7 @@ def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, 
         log.warning("%s: attempt %d failed: %s (%s)", recipient, attempt + 1, error, _status(error))
         record(_status(error), str(error))
         delay = settings.smtp.retry_delay * 2 ** attempt
-        if not error.temporary or attempt >= settings.smtp.retries or stop.wait(delay):
+        if not error.temporary or attempt >= settings.smtp.retries or clock.wait(stop, delay):
             return error
         attempt += 1
 
@@ -229,16 +235,16 @@ def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime)
     return True
 
 
-def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, now: datetime) -> Delivery:
+def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, clock: Clock) -> Delivery:
     """Mail one copy to ``address``, marked as a test, recording nothing.
 
     The copy gets a fresh ``Message-ID``: if ``address`` is also a subscriber,
     the real message must not look like a duplicate of the test.
     """
-    message = mailing.build(address, mailing.unsubscribe_for(address), now)
+    message = mailing.build(address, mailing.unsubscribe_for(address), clock.now())
     message.replace_header("Subject", f"[test] {message['Subject']}")
     message.replace_header("Message-ID", make_msgid("test", domain=sender_domain(mailing.settings.email.sender)))
-    error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None)
+    error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None, clock)
     if error is not None:
         raise error
     return Delivery(address, message["Message-ID"], "sent")
