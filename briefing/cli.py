@@ -20,7 +20,7 @@ import click
 from briefing import __version__
 from briefing.clock import SystemClock
 from briefing.errors import BriefingError, ConfigError
-from briefing.models import DeliveryReport, IngestReport, WritingReport
+from briefing.models import SUBSCRIBER_STATUSES, DeliveryReport, IngestReport, WritingReport
 from briefing.settings import CONFIG_ENV, Settings, load_settings
 
 if TYPE_CHECKING:
@@ -116,34 +116,27 @@ def watch(obj: Context, polling: bool) -> None:
     SIGINT (Ctrl-C) or SIGTERM stops it after the pass in progress, exit code 0.
     Each pass that found something prints one summary line.
     """
-    import signal
     import threading
     from datetime import datetime
 
+    from briefing.deliver.ledger import stop_on_signals
     from briefing.ingest.watch import watch as watch_folders
     from briefing.store import Store
     from briefing.topic import full_text_keeper
 
-    stop = threading.Event()
-
-    def request_stop(signum: int, frame: object) -> None:
-        click.echo(f"briefing: {signal.Signals(signum).name} received: stopping", err=True)
-        stop.set()
+    def announce(name: str) -> None:
+        click.echo(f"briefing: {name} received: stopping", err=True)
 
     def echo_pass(kind: str, report: IngestReport) -> None:
         if report.added or report.updated or report.duplicates or report.quarantined or report.feed_errors:
             _print_ingest(report, prefix=f"{datetime.now():%H:%M:%S} {kind}: ")
 
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
-               f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
-    try:
+    with stop_on_signals(threading.Event(), announce) as stop:
+        click.echo(f"briefing: watching {len(obj.settings.sources.folders)} folder(s) and "
+                   f"{len(obj.settings.sources.feeds)} feed(s); Ctrl-C stops", err=True)
         with Store.open_settings(obj.settings.store) as store:
             watch_folders(obj.settings, store, SystemClock(), stop, polling=polling, on_pass=echo_pass,
                           keep=full_text_keeper(obj.settings.topic))
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 NO_LLM_HELP = "Tell every story with the extractive editor alone: no request to llm.base_url."
@@ -453,23 +446,20 @@ def _addresses(addresses: tuple[str, ...], *, stored: bool = False) -> list[str]
 
 
 @subscribers.command("list")
-@click.option("--status", type=click.Choice(["pending", "active", "unsubscribed", "bounced"]), help="Only these.")
+@click.option("--status", type=click.Choice(SUBSCRIBER_STATUSES), help="Only these.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_obj
 def subscribers_list(obj: Context, status: str | None, as_json: bool) -> None:
     """Every subscriber with status, source and times; configured recipients show as source "config"."""
-    from dataclasses import asdict
-
-    from briefing.subscribers import listing
+    from briefing.subscribers import EXPORT_COLUMNS, SUPPRESSED, listing
 
     with _subscriber_store(obj.settings) as store:
         rows = listing(obj.settings, store, status or "")
     if as_json:
-        fields = ("address", "status", "source", "created_at", "confirmed_at", "unsubscribed_at")
-        click.echo(json.dumps([{k: v for k, v in asdict(row).items() if k in fields} for row in rows], indent=2))
+        click.echo(json.dumps([{k: getattr(row, k) for k in EXPORT_COLUMNS} for row in rows], indent=2))
         return
     for row in rows:
-        since = row.unsubscribed_at if row.status in ("unsubscribed", "bounced") else row.confirmed_at or row.created_at
+        since = row.unsubscribed_at if row.status in SUPPRESSED else row.confirmed_at or row.created_at
         click.echo(f"{row.address:<40} {row.status:<12} {since[:10] or '-':<10}  {row.source}")
     counts = {s: sum(1 for row in rows if row.status == s) for s in ("active", "pending", "unsubscribed", "bounced")}
     click.echo(f"{len(rows)} subscribers: " + ", ".join(f"{n} {s}" for s, n in counts.items()), err=True)

@@ -1,12 +1,14 @@
 """The clock seam and ISO-week editions.
 
 Production code asks a ``Clock`` for the time so that tests and golden files
-can fix it. Editions are ISO weeks in the briefing's timezone: the edition of
+can fix it, and waits through it (the send's backoff and pacing), so that a test
+reads the waits off a ``FixedClock`` instead of spending them. Editions are ISO weeks in the briefing's timezone: the edition of
 an instant is the week (Monday 00:00 to next Monday 00:00, local) holding it.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
@@ -18,10 +20,17 @@ class Clock(Protocol):
         """The current time, timezone-aware."""
         ...
 
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Wait ``seconds`` or until ``stop`` is set; whether it was set."""
+        ...
+
 
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        return stop.wait(seconds)
 
 
 class FixedClock:
@@ -31,9 +40,17 @@ class FixedClock:
         if moment.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
         self.moment = moment
+        self.waits: list[float] = []  # every wait asked of it, in seconds
 
     def now(self) -> datetime:
         return self.moment
+
+    def wait(self, stop: threading.Event, seconds: float) -> bool:
+        """Pass ``seconds`` at once (the moment moves on); whether ``stop`` was set."""
+        self.waits.append(seconds)
+        if seconds > 0:
+            self.moment += timedelta(seconds=seconds)
+        return stop.is_set()
 
 
 def edition_for(moment: datetime, zone: tzinfo) -> Edition:

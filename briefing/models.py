@@ -1,15 +1,29 @@
 """Typed, frozen values that travel between the pipeline's stages.
 
 ``Document`` (read from a file or a feed entry) -> ``Article`` (stored, with an
-id) -> ``Story`` -> ``Briefing`` -> ``RenderedEmail`` -> ``DeliveryReport``.
-Nothing else crosses a stage boundary.
+id) -> ``Story`` -> ``Briefing`` -> ``RenderedEmail`` -> ``DeliveryReport``, and the
+stages' reports (``IngestReport``, ``WritingReport``). The store's own rows
+(``briefing.store``: ``EditionRow``, ``Subscriber``, ...) pass only between the
+store and the stage that asked; no dict of unknown shape crosses a boundary.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Final, Literal, get_args
+
+# Statuses, checked by mypy (strict equality): what the store's status columns hold.
+DeliveryStatus = Literal["sent", "failed", "pending", "written"]  # "written": to the outbox, a dry run
+FINAL_DELIVERY: Final[frozenset[DeliveryStatus]] = frozenset({"sent", "failed"})  # never mailed this edition again
+EditionStatus = Literal["sending", "sent"]  # claimed (recorded) and being mailed | every recipient final
+SubscriberStatus = Literal["pending", "active", "unsubscribed", "bounced"]
+SUBSCRIBER_STATUSES: Final[tuple[SubscriberStatus, ...]] = get_args(SubscriberStatus)
+
+EDITION_KEY_PATTERN: Final = r"\d{4}-W\d{2}"  # an ISO week: 2026-W47 (also a folder name of the archive)
+EDITION_KEY: Final = re.compile(rf"{EDITION_KEY_PATTERN}\Z")
 
 
 @dataclass(frozen=True)
@@ -22,7 +36,6 @@ class Document:
     text: str  # clean plain text, paragraphs separated by newlines
     url: str = ""  # link to the original; "" when the article has none
     published: datetime | None = None  # timezone-aware when known
-    author: str = ""
     guid: str = ""
 
 
@@ -80,6 +93,10 @@ class Point:
     quotes: tuple[str, ...] = ()
     links: tuple[str, ...] = ()  # URLs the sentence carried, shown as links, not text
 
+    def __post_init__(self) -> None:
+        if not self.sources:  # a bullet nobody said cannot be linked, checked or trusted
+            raise ValueError(f"a point needs at least one source article: {self.text[:60]!r}")
+
     def quote(self, article_id: str) -> str:
         """The sentence ``article_id`` said this point in, or ""."""
         for source, quote in zip(self.sources, self.quotes):
@@ -128,6 +145,10 @@ class Edition:
     start: datetime  # Monday 00:00 local, inclusive
     end: datetime  # next Monday 00:00 local, exclusive
 
+    def __post_init__(self) -> None:
+        if not EDITION_KEY.match(self.key):  # it names folders, URLs and the store's rows
+            raise ValueError(f"edition key {self.key!r} is not an ISO week like 2026-W47")
+
 
 @dataclass(frozen=True)
 class Briefing:
@@ -162,7 +183,6 @@ class RenderedEmail:
     subject: str
     html: str
     text: str
-    preheader: str
     collapsed: int = 0  # stories shortened to title + link to fit the size limit
 
 
@@ -180,7 +200,7 @@ class Delivery:
 
     recipient: str
     message_id: str
-    status: str  # "sent" | "failed" | "pending" | "written"
+    status: DeliveryStatus
     error: str = ""
 
 
@@ -204,7 +224,7 @@ class DeliveryReport:
     off_topic: int = 0  # candidate articles left out as off topic
     writing: WritingReport | None = None  # what the model writer did (None: off, or a recorded edition)
 
-    def count(self, status: str) -> int:
+    def count(self, status: DeliveryStatus) -> int:
         return sum(1 for d in self.deliveries if d.status == status)
 
 

@@ -15,7 +15,6 @@ lock; on PostgreSQL several senders share the recipients, each claimed by one.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterator, Sequence
@@ -40,14 +39,13 @@ from briefing.models import (
     Edition,
     IngestReport,
     RenderedEmail,
-    Site,
     WritingReport,
 )
 from briefing.render.email import render_email
 from briefing.render.environment import make_environment
 from briefing.render.site import article_page, write_site
 from briefing.safety import http_url
-from briefing.serialise import briefing_from_json
+from briefing.serialise import edition_from_content
 from briefing.settings import SECRET_ENV, Settings
 from briefing.store import Store
 from briefing.summarise.budget import count_words
@@ -66,7 +64,6 @@ class Build:
 
     briefing: Briefing
     email: RenderedEmail
-    site: Site
     ingest: IngestReport
     new_articles: int  # articles in this edition not sent before
     already_recorded: bool  # the edition was in the store before this build
@@ -99,12 +96,12 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
                                  off_topic=off_topic, writer=writer)
     env = make_environment(settings.output.templates, settings.output.site_url)
     email = render_email(briefing, env, unsubscribe_url=unsubscribe_url(settings), max_bytes=settings.output.max_email_bytes)
-    site = write_site(
+    write_site(
         settings.output.dir, env, title=settings.briefing.title, site_url=settings.output.site_url,
         editions=_archive(recorded, briefing), current=briefing, email=email, articles=articles,
         keep=settings.output.keep_editions,
     )
-    return Build(briefing, email, site, report, len(articles), stored is not None,
+    return Build(briefing, email, report, len(articles), stored is not None,
                  writer.report if writer is not None else None)
 
 
@@ -202,7 +199,7 @@ def send(settings: Settings, *, dry_run: bool, clock: Clock | None = None, maile
         outbox = settings.output.dir / "outbox" / key
         mailing = _mailing(settings, result, store, clock, dry_run=dry_run)
         with mailer or (OutboxMailer(outbox) if dry_run else SmtpMailer(settings.smtp)) as active:
-            outcome = ledger.deliver(mailing, store, active, clock.now, stop or threading.Event())
+            outcome = ledger.deliver(mailing, store, active, clock, stop or threading.Event())
         ledger.finish(store, subscribers.recipients(settings, store), key, clock.now())  # less who left meanwhile
         return _report(result, dry_run, outcome, outbox if dry_run else None, "")
 
@@ -213,7 +210,7 @@ def send_test(settings: Settings, address: str, *, clock: Clock | None = None, m
     with _open_store(settings, rehearse=True) as store:
         result = build(settings, store, clock)
         with mailer or SmtpMailer(settings.smtp) as active:
-            delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock.now())
+            delivery = ledger.send_test_copy(_mailing(settings, result, store, clock), active, address, clock)
         return _report(result, False, ledger.SendOutcome((delivery,)), None, "")
 
 
@@ -247,7 +244,7 @@ def _mailing(settings: Settings, result: Build, store: Store, clock: Clock, *, d
 
 def _recorded(store: Store) -> dict[str, Briefing]:
     """Every edition recorded in the store, by key, newest first."""
-    return {row.key: briefing_from_json(json.loads(row.content)) for row in store.editions() if row.content}
+    return {row.key: edition_from_content(row.content) for row in store.editions() if row.content}
 
 
 def _archive(recorded: dict[str, Briefing], current: Briefing) -> list[Briefing]:

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import nh3
 
 MAX_URL = 2048  # longer links are refused: no client needs them, some choke on them
+DEFAULT_PORTS = {"http": 80, "https": 443}  # the schemes a link may have
 
 # Characters XML 1.0 does not allow (C0 controls but tab/LF/CR, DEL is allowed
 # but useless, surrogates, U+FFFE/U+FFFF).
@@ -49,7 +50,8 @@ def strip_control(text: str) -> str:
 
 
 def http_url(url: str) -> str:
-    """``url`` if it is a clean absolute http(s) link, else ``""``."""
+    """``url`` if it is a clean absolute http(s) link, else ``""``: the one URL check
+    (settings, feed links, page discovery, rendering)."""
     if not url or len(url) > MAX_URL or _URL_BREAKERS.search(url):
         return ""
     try:
@@ -57,7 +59,7 @@ def http_url(url: str) -> str:
         port_ok = parts.port is None or 0 < parts.port < 65536
     except ValueError:
         return ""
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname or not port_ok:
         return ""
     return url
 

@@ -1,14 +1,27 @@
 """Briefing <-> JSON: the shape of ``briefing build --json`` and of stored editions.
 
-Field names are a contract with scripts and monitoring: add, never rename.
+Field names are a contract with scripts and monitoring: add, never rename. The
+edition content the ledger records and the pipeline reads back (for the archive
+and the feeds) is ``edition_content`` / ``edition_from_content``, nowhere else.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from briefing.models import AlsoItem, ArticleRef, Briefing, Edition, Point, Story
+
+
+def edition_content(briefing: Briefing) -> str:
+    """The JSON text stored as an edition's ``content`` when it is recorded."""
+    return json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
+
+
+def edition_from_content(content: str) -> Briefing:
+    """The briefing an edition's stored ``content`` holds."""
+    return briefing_from_json(json.loads(content))
 
 
 def briefing_to_json(briefing: Briefing) -> dict[str, Any]:

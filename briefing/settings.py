@@ -26,6 +26,7 @@ from briefing import resources
 from briefing.addresses import check_address
 from briefing.errors import ConfigError
 from briefing.phrases import compile_rule
+from briefing.safety import http_url
 
 CONFIG_ENV = "BRIEFING_CONFIG"
 PASSWORD_ENV = "BRIEFING_SMTP_PASSWORD"
@@ -221,11 +222,21 @@ def _int_between(low: int, high: int) -> Parser:
     return parse
 
 
-def _seconds(value: Any, base: Path) -> float:
-    # nan compares false with everything and inf never times out: both would pass "> 0"
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= MAX_SECONDS:
-        raise ValueError(f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, got {value!r}")
+def _number_in(value: Any, low: float, high: float, message: str, *, above_low: bool = False) -> float:
+    """``value`` as a float from ``low`` (or above it) to ``high``, else ``ValueError(message)``.
+
+    nan compares false with everything and inf never times out: neither passes.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(message)
+    if not (low < value if above_low else low <= value) or not value <= high:
+        raise ValueError(message)
     return float(value)
+
+
+def _seconds(value: Any, base: Path) -> float:
+    return _number_in(value, 0, MAX_SECONDS, f"expected a number of seconds above 0 and at most {MAX_SECONDS:,}, "
+                      f"got {value!r}", above_low=True)
 
 
 def _header_text(value: Any, base: Path) -> str:
@@ -262,8 +273,7 @@ def _http_url(value: Any, base: Path) -> str:
     url = _header_text(value, base).strip()  # urlsplit silently drops CR, LF and tab: refuse them first
     if any(ch.isspace() for ch in url):
         raise ValueError(f"{url!r} contains a space; write it percent-encoded (%20)")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not http_url(url):
         raise ValueError(f"{url!r} is not an absolute http(s) URL")
     return url
 
@@ -346,9 +356,7 @@ def _full_text(value: Any, base: Path) -> FullText:
 
 
 def _seconds_or_zero(value: Any, base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
-        raise ValueError("expected a number of seconds from 0 to 3600")
-    return float(value)
+    return _number_in(value, 0, 3600, "expected a number of seconds from 0 to 3600")
 
 
 def _files(value: Any, base: Path) -> tuple[Path, ...]:
@@ -358,9 +366,7 @@ def _files(value: Any, base: Path) -> tuple[Path, ...]:
 
 
 def _fraction(value: Any, base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-        raise ValueError(f"expected a number from 0 to 1, got {value!r}")
-    return float(value)
+    return _number_in(value, 0, 1, f"expected a number from 0 to 1, got {value!r}")
 
 
 def _entities(value: Any, base: Path) -> tuple[str, ...]:
@@ -443,9 +449,7 @@ def _one_of(choices: tuple[Choice, ...], text: str) -> Choice:
 
 
 def _temperature(value: Any, base: Path) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 2:
-        raise ValueError("expected a number from 0 to 2")
-    return float(value)
+    return _number_in(value, 0, 2, "expected a number from 0 to 2")
 
 
 def _model_url(value: Any, base: Path) -> str:

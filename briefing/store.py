@@ -19,13 +19,13 @@ from dataclasses import asdict, astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, TypeVar
 
 from briefing.db import migrate, schema
 from briefing.db.database import Database
 from briefing.db.engine import sqlite_file, store_url
 from briefing.errors import StoreError
-from briefing.models import Article, Sections
+from briefing.models import FINAL_DELIVERY, Article, DeliveryStatus, EditionStatus, Sections, SubscriberStatus
 
 if TYPE_CHECKING:
     from briefing.settings import StoreSettings
@@ -35,6 +35,23 @@ if TYPE_CHECKING:
 # equal to the number of revisions applied (what it counted before Alembic).
 SCHEMA_VERSION = len(migrate.revisions())
 T = TypeVar("T")
+
+
+class OriginMatch(NamedTuple):
+    """What one origin (file or feed entry) of a source brought before."""
+
+    article_id: str
+    text_hash: str
+    matched_by: str  # new | url | guid | text | near
+
+
+class Arrival(NamedTuple):
+    """One arrival of an article: the source and origin it came from, and how it was matched."""
+
+    source: str
+    origin: str
+    url: str
+    matched_by: str
 
 
 @dataclass(frozen=True)
@@ -61,7 +78,7 @@ class QuarantineEntry:
 @dataclass(frozen=True)
 class EditionRow:
     key: str
-    status: str
+    status: EditionStatus
     created_at: str
     sent_at: str
     content: str
@@ -72,7 +89,7 @@ class Subscriber:
     """One row of ``subscribers``; times are ISO 8601 strings, "" for never."""
 
     address: str
-    status: str  # pending | active | unsubscribed | bounced
+    status: SubscriberStatus
     source: str
     created_at: str
     updated_at: str
@@ -86,13 +103,11 @@ class Store:
     """A connection to one store. Use ``Store.open`` and close it when done.
 
     The SQL is written once for both engines (``briefing.db.database``): ``?``
-    placeholders, ``ON CONFLICT``, nothing engine-specific. ``db`` is the
-    driver's own connection (``sqlite3`` or ``psycopg``), for inspection.
+    placeholders, ``ON CONFLICT``, nothing engine-specific.
     """
 
     def __init__(self, database: Database, path: Path | None) -> None:
         self.database = database
-        self.db = database.raw
         self.path = path
 
     @classmethod
@@ -174,10 +189,6 @@ class Store:
 
     # --- files (incremental folder scans) ------------------------------
 
-    def file_state(self, path: str) -> tuple[int, int] | None:
-        row = self._run("SELECT size, mtime_ns FROM files WHERE path = ?", (path,)).fetchone()
-        return (row[0], row[1]) if row else None
-
     def remember_file(self, path: str, size: int, mtime_ns: int, article_id: str) -> None:
         self._run(
             "INSERT INTO files (path, size, mtime_ns, article_id) VALUES (?,?,?,?)"
@@ -192,21 +203,27 @@ class Store:
 
     # --- article sources, versions and duplicates (ingest) ----------------
 
-    def origin_article(self, source: str, origin: str) -> tuple[str, str, str] | None:
-        """(article id, its text hash, how it matched) of what ``origin`` of ``source`` brought before."""
+    def origin_article(self, source: str, origin: str) -> OriginMatch | None:
+        """The article ``origin`` of ``source`` brought before, its text hash and how it matched."""
         row = self._run(
             "SELECT a.id, a.text_hash, s.matched_by FROM article_sources s JOIN articles a ON a.id = s.article_id"
             " WHERE s.source = ? AND s.origin = ?", (source, origin),
         ).fetchone()
-        return (str(row[0]), str(row[1]), str(row[2])) if row else None
+        return OriginMatch(str(row[0]), str(row[1]), str(row[2])) if row else None
 
-    def article_with(self, column: str, value: str) -> str | None:
-        """Id of an article one of whose sources has this canonical URL or GUID, or this text hash."""
-        query = {
-            "canonical_url": "SELECT article_id FROM article_sources WHERE canonical_url = ? LIMIT 1",
-            "guid": "SELECT article_id FROM article_sources WHERE guid = ? LIMIT 1",
-            "text_hash": "SELECT id FROM articles WHERE text_hash = ? LIMIT 1",
-        }[column]
+    def article_with_canonical_url(self, url: str) -> str | None:
+        """Id of an article one of whose sources has this canonical URL."""
+        return self._first("SELECT article_id FROM article_sources WHERE canonical_url = ? LIMIT 1", url)
+
+    def article_with_guid(self, guid: str) -> str | None:
+        """Id of an article one of whose sources has this GUID."""
+        return self._first("SELECT article_id FROM article_sources WHERE guid = ? LIMIT 1", guid)
+
+    def article_with_text_hash(self, text_hash: str) -> str | None:
+        """Id of an article whose normalised text has this hash."""
+        return self._first("SELECT id FROM articles WHERE text_hash = ? LIMIT 1", text_hash)
+
+    def _first(self, query: str, value: str) -> str | None:
         row = self._run(query, (value,)).fetchone()
         return str(row[0]) if row else None
 
@@ -238,14 +255,14 @@ class Store:
             (article_id, source, origin, url, canonical_url, guid, matched_by, at.isoformat()),
         )
 
-    def article_sources(self, article_id: str) -> list[tuple[str, str, str, str]]:
-        """(source, origin, url, matched_by) of every arrival of the article, first first."""
+    def article_sources(self, article_id: str) -> list[Arrival]:
+        """Every arrival of the article, first first."""
         arrival = "seq" if self.postgresql else "rowid"  # PostgreSQL has no rowid: revision 0004
         rows = self._run(
             "SELECT source, origin, url, matched_by FROM article_sources WHERE article_id = ?"
             f" ORDER BY seen_at, {arrival}", (article_id,),
         )
-        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+        return [Arrival(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
     def replace_article(self, article: Article, *, text_hash: str) -> None:
         """Store a new version of ``article`` under its id (its file changed)."""
@@ -255,10 +272,6 @@ class Store:
             (article.title, article.text, article.url, json.dumps(asdict(article.sections)),
              _iso(article.published), text_hash, article.id),
         )
-
-    def article_version(self, article_id: str) -> int:
-        row = self._run("SELECT version FROM articles WHERE id = ?", (article_id,)).fetchone()
-        return int(row[0]) if row else 0
 
     # --- the same, a batch at a time (briefing.ingest.record.record_all) ----
     # One query per batch for each kind of lookup and one multi-row statement per
@@ -276,7 +289,7 @@ class Store:
         for chunk in _chunks(distinct, _CHUNK):
             yield f"{column} IN ({_marks(chunk)})", chunk
 
-    def origin_articles(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[str, str, str]]:
+    def origin_articles(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], OriginMatch]:
         """``origin_article`` for many (source, origin) pairs at once."""
         wanted, found = set(pairs), {}
         for condition, params in self._where_in("s.origin", [origin for _, origin in wanted]):
@@ -286,12 +299,18 @@ class Store:
             )
             for source, origin, id_, text_hash, matched_by in rows:
                 if (source, origin) in wanted:
-                    found[(str(source), str(origin))] = (str(id_), str(text_hash), str(matched_by))
+                    found[(str(source), str(origin))] = OriginMatch(str(id_), str(text_hash), str(matched_by))
         return found
 
-    def sources_with(self, column: str, values: Sequence[str]) -> dict[str, str]:
-        """``article_with`` for many canonical URLs or GUIDs: value -> an article id (the first stored)."""
-        assert column in ("canonical_url", "guid")
+    def articles_with_canonical_urls(self, urls: Sequence[str]) -> dict[str, str]:
+        """``article_with_canonical_url`` for many: URL -> an article id (the first stored)."""
+        return self._sources_with("canonical_url", urls)
+
+    def articles_with_guids(self, guids: Sequence[str]) -> dict[str, str]:
+        """``article_with_guid`` for many: GUID -> an article id (the first stored)."""
+        return self._sources_with("guid", guids)
+
+    def _sources_with(self, column: Literal["canonical_url", "guid"], values: Sequence[str]) -> dict[str, str]:
         arrival = "seq" if self.postgresql else "rowid"
         found: dict[str, str] = {}
         for condition, params in self._where_in(column, values):
@@ -444,7 +463,8 @@ class Store:
         )
         return [row[0] for row in rows]
 
-    def claim_edition(self, key: str, article_ids: Sequence[str], content: str, at: datetime, status: str = "sending") -> bool:
+    def claim_edition(self, key: str, article_ids: Sequence[str], content: str, at: datetime,
+                      status: EditionStatus = "sending") -> bool:
         """Record the edition and its articles in one transaction; False if it exists."""
         with self.transaction():
             row = {"key": key, "status": status, "created_at": at.isoformat(), "content": content}
@@ -455,14 +475,15 @@ class Store:
             )
         return True
 
-    def finish_edition(self, key: str, status: str, at: datetime) -> None:
+    def finish_edition(self, key: str, status: EditionStatus, at: datetime) -> None:
         self._run("UPDATE editions SET status = ?, sent_at = ? WHERE key = ?", (status, at.isoformat(), key))
 
     def delivery_status(self, edition: str) -> dict[str, str]:
         rows = self._run("SELECT recipient, status FROM deliveries WHERE edition = ?", (edition,))
         return {row[0]: row[1] for row in rows}
 
-    def record_delivery(self, edition: str, recipient: str, message_id: str, status: str, error: str, at: datetime) -> None:
+    def record_delivery(self, edition: str, recipient: str, message_id: str, status: DeliveryStatus, error: str,
+                        at: datetime) -> None:
         self._run(
             "INSERT INTO deliveries (edition, recipient, message_id, status, attempts, last_error, updated_at)"
             " VALUES (?,?,?,?,1,?,?) ON CONFLICT (edition, recipient) DO UPDATE SET"
@@ -470,9 +491,6 @@ class Store:
             " updated_at = excluded.updated_at",
             (edition, recipient, message_id, status, error, at.isoformat()),
         )
-
-    def delivery_count(self) -> int:
-        return int(self._run("SELECT count(*) FROM deliveries").fetchone()[0])
 
     @contextmanager
     def claim_recipient(self, edition: str, recipient: str) -> Iterator[bool]:
@@ -498,7 +516,7 @@ class Store:
             status = self._run(
                 "SELECT status FROM deliveries WHERE edition = ? AND recipient = ?", (edition, recipient)
             ).fetchone()
-            yield locked is not None and (status is None or status[0] not in ("sent", "failed"))
+            yield locked is not None and (status is None or status[0] not in FINAL_DELIVERY)
 
     # --- subscribers (briefing.subscribers holds the rules) -----------------
 
@@ -508,7 +526,7 @@ class Store:
                               (address.lower(),)).fetchone()
         return Subscriber(*row) if row else None
 
-    def subscribers(self, status: str = "") -> list[Subscriber]:
+    def subscribers(self, status: SubscriberStatus | None = None) -> list[Subscriber]:
         """Every subscriber, or those with ``status``, oldest first."""
         where, args = (" WHERE status = ?", (status,)) if status else ("", ())
         rows = self._run(f"SELECT {_SUBSCRIBER_COLUMNS} FROM subscribers{where} ORDER BY created_at, key", args)

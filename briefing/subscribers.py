@@ -39,13 +39,14 @@ from typing import Literal, NamedTuple, TextIO
 
 from briefing.addresses import check_address
 from briefing.errors import SubscriberError
+from briefing.models import SubscriberStatus
 from briefing.settings import Settings
 from briefing.store import Store, Subscriber
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("pending", "active", "unsubscribed", "bounced")
-SUPPRESSED = frozenset({"unsubscribed", "bounced"})
+SUPPRESSION: tuple[SubscriberStatus, ...] = ("unsubscribed", "bounced")  # final until the person signs up again
+SUPPRESSED = frozenset(SUPPRESSION)
 RESEND_AFTER = timedelta(minutes=10)  # at most one confirmation mail per address this often
 EXPORT_COLUMNS = ("address", "status", "source", "created_at", "confirmed_at", "unsubscribed_at")
 _ADDRESS_HEADERS = {"address", "email", "e-mail", "email address", "email_address", "mail"}
@@ -135,9 +136,15 @@ def unsubscribe(store: Store, address: str, now: datetime, *, status: str = "uns
     return changed
 
 
-def _suppress(store: Store, address: str, now: datetime, status: str, source: str) -> bool:
-    if status not in SUPPRESSED:
-        raise SubscriberError(f"{status!r} is not a suppression status; use one of {', '.join(sorted(SUPPRESSED))}")
+def _suppression(status: str) -> SubscriberStatus:
+    for known in SUPPRESSION:
+        if status == known:
+            return known
+    raise SubscriberError(f"{status!r} is not a suppression status; use one of {', '.join(sorted(SUPPRESSED))}")
+
+
+def _suppress(store: Store, address: str, now: datetime, wanted: str, source: str) -> bool:
+    status = _suppression(wanted)
     at = now.isoformat()
     row = store.subscriber(address)
     if row is not None and row.status in SUPPRESSED:

@@ -16,8 +16,8 @@ from briefing.store import SCHEMA_VERSION, Store
 
 def test_new_store_is_wal_and_at_the_current_schema(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "var" / "b.db")
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store.database.raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.database.raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     store.close()
 
 
@@ -53,3 +53,17 @@ def test_snapshot_changes_never_reach_the_file(settings: Settings, clock: FixedC
     assert disk.article_count() == 0
     snapshot.close()
     disk.close()
+
+
+def test_lookups_return_named_values(settings: Settings, clock: FixedClock) -> None:
+    with Store.open(settings.store.path) as store:
+        collect(settings, store, clock)
+        article_id = store.unpublished_article_ids()[0]
+        arrival = store.article_sources(article_id)[0]
+        assert arrival.matched_by == "new" and arrival.source and arrival.origin
+        match = store.origin_article(arrival.source, arrival.origin)
+        assert match is not None and match.article_id == article_id and match.matched_by == "new"
+        assert store.article_with_text_hash(match.text_hash) == article_id
+        assert store.article_with_text_hash("0" * 16) is None
+        assert store.article_with_guid("no such guid") is None
+        assert store.origin_articles([(arrival.source, arrival.origin)])[(arrival.source, arrival.origin)] == match

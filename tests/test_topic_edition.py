@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from briefing import pipeline
 from briefing.cli import cli
 from briefing.clock import FixedClock
+from briefing.render.email import preheader
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
 from tests.conftest import ROOT, ConfigMaker, bbc_rows
@@ -63,7 +64,7 @@ def test_mixed_sources_give_an_edition_about_the_topic(make_config: ConfigMaker,
     assert all(ref.relevance >= 0.5 for ref in refs)
     assert not any(ref.source == "bbc" for ref in refs)
     assert briefing.off_topic >= 300  # every BBC article, and the feeds' flats, forums and news
-    assert result.email.preheader in (lead.dek, lead.title)
+    assert preheader(result.briefing) in (lead.dek, lead.title)
     with Store.open_settings(load_settings(path, env={}).store) as store:
         stored = store.article_count()
     assert stored >= 300 + 5 + briefing.off_topic - 300  # off-topic articles are stored all the same

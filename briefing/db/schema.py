@@ -1,7 +1,10 @@
 """The store's tables as SQLAlchemy Core objects, for building statements on both engines.
 
-This is the shape the newest migration leaves (``briefing/db/migrations``);
-migrations never import it (each one is frozen as written). Uniqueness lives in
+This is exactly the shape the newest migration leaves (``briefing/db/migrations``):
+every table and column, which ``tests/db/test_schema.py`` checks against a migrated
+database; a new revision changes this file too. Migrations never import it (each
+one is frozen as written). The store writes raw SQL for most statements and
+these objects for the dialect-aware inserts. Uniqueness lives in
 the database: ``articles.id`` (the content hash), ``article_sources``
 (source, origin) with the canonical URL beside it, ``deliveries`` (edition,
 recipient), so inserts are idempotent and concurrent writers never duplicate.
@@ -67,11 +70,16 @@ article_sources = Table(
 article_bands = Table(
     "article_bands", metadata, Column("key", BigInteger, nullable=False), Column("article_id", Text, nullable=False),
 )
+subscribers = Table(  # keyed by the lower-cased address (briefing.subscribers holds the rules)
+    "subscribers", metadata, Column("key", Text, primary_key=True), Column("address", Text, nullable=False),
+    Column("status", Text, nullable=False), Column("source", Text, nullable=False),
+    Column("created_at", Text, nullable=False), Column("updated_at", Text, nullable=False),
+    *(_text(name) for name in ("confirmed_at", "unsubscribed_at", "nonce", "confirm_sent_at")),
+)
 send_claims = Table(
     "send_claims", metadata, Column("edition", Text, primary_key=True), Column("recipient", Text, primary_key=True),
 )
-
-llm_cache = Table(
+llm_cache = Table(  # revision 0006: the model writer's answers (briefing.llm)
     "llm_cache", metadata, Column("content_hash", Text, primary_key=True), Column("model", Text, primary_key=True),
     Column("prompt_version", Text, primary_key=True), Column("answer", Text, nullable=False),
     Column("prompt_tokens", Integer, nullable=False, server_default="0"),

@@ -33,12 +33,10 @@ same, so mail clients that collapse duplicates show it once.
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import smtplib
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,21 +46,19 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from types import FrameType
 
+from briefing.clock import Clock
 from briefing.deliver.encoded import EncodedEdition, Outgoing
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.deliver.message import build_message, message_id, personalise, sender_domain
 from briefing.errors import ConnectionFailed, DeliveryError
-from briefing.models import Briefing, Delivery, RenderedEmail
-from briefing.serialise import briefing_to_json
+from briefing.models import FINAL_DELIVERY, Briefing, Delivery, DeliveryStatus, RenderedEmail
+from briefing.serialise import edition_content
 from briefing.settings import Settings
 from briefing.store import Store
 from briefing.subscribers import suppressed
 from briefing.tokens import Tokens, with_token
 
 log = logging.getLogger(__name__)
-
-FINAL = ("sent", "failed")  # recipients in these states are not mailed this edition again
-
 
 @dataclass(frozen=True)
 class Mailing:
@@ -123,25 +119,27 @@ class SendOutcome:
 
 def claim(store: Store, briefing: Briefing, now: datetime) -> bool:
     """Record the edition, its articles and its content in one transaction; False if another did first."""
-    content = json.dumps(briefing_to_json(briefing), ensure_ascii=False, sort_keys=True)
+    content = edition_content(briefing)
     ids = [ref.id for story in briefing.stories for ref in story.articles]
     return store.claim_edition(briefing.edition.key, ids, content, now)
 
 
-def deliver(mailing: Mailing, store: Store, mailer: Mailer, now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
+def deliver(mailing: Mailing, store: Store, mailer: Mailer, clock: Clock, stop: threading.Event) -> SendOutcome:
     """Mail the edition to every recipient of ``mailing`` not yet sent or failed.
 
     With ``smtp.connections`` above 1 (a real SMTP mailer, more than one
     recipient waiting), that many connections take recipients from one queue,
-    each with a store connection of its own (``_parallel``).
+    each with a store connection of its own (``_parallel``). Waits (``mailer.interval``
+    between two messages, the backoff between two attempts) go through ``clock``: a
+    test's ``FixedClock`` records them.
     """
     done = store.delivery_status(mailing.edition)
-    waiting = [r for r in mailing.recipients if done.get(r) not in FINAL]
+    waiting = [r for r in mailing.recipients if done.get(r) not in FINAL_DELIVERY]
     queue = _Queue(waiting)
     connections = min(mailing.settings.smtp.connections, len(waiting))
     if connections > 1 and isinstance(mailer, SmtpMailer) and not store.database.rehearsal:
-        return _parallel(mailing, store, mailer, queue, connections, now, stop)
-    run = _serve(mailing, store, mailer, queue, mailer.interval, now, stop, _Halt())
+        return _parallel(mailing, store, mailer, queue, connections, clock, stop)
+    run = _serve(mailing, store, mailer, queue, mailer.interval, clock, stop, _Halt())
     if run.reason:
         return _leave_pending(mailing, run.deliveries, [*run.left, *queue.rest()], run.reason)
     return SendOutcome(tuple(run.deliveries))
@@ -187,7 +185,7 @@ class _Run:
 
 
 def _serve(mailing: Mailing, store: Store, mailer: Mailer, queue: _Queue, interval: float,
-           now: Callable[[], datetime], stop: threading.Event, halt: _Halt) -> _Run:
+           clock: Clock, stop: threading.Event, halt: _Halt) -> _Run:
     """One connection's loop: take, mail and record recipients until the queue is empty.
 
     Each recipient is recorded before this connection's next message starts, so
@@ -195,20 +193,21 @@ def _serve(mailing: Mailing, store: Store, mailer: Mailer, queue: _Queue, interv
     connection of this send could not connect (its reason ends this one too).
     """
     run = _Run([])
-    last = float("-inf")
+    now = clock.now
+    last: datetime | None = None
     while (recipient := queue.take()) is not None:
         with store.claim_recipient(mailing.edition, recipient) as mine:  # False: another sender has them
             if not mine:
                 continue
-            pause = interval - (time.monotonic() - last)
-            if halt.reason or stop.is_set() or (pause > 0 and stop.wait(pause)):
+            pause = 0.0 if last is None else min(interval, interval - (now() - last).total_seconds())
+            if halt.reason or stop.is_set() or (pause > 0 and clock.wait(stop, pause)):
                 run.reason, run.left = halt.reason or "stopped on request (SIGTERM/SIGINT)", (recipient,)
                 return run
-            last = time.monotonic()
+            last = now()
             if suppressed(store, recipient):  # a send at a rate limit takes hours: people leave meanwhile
                 log.info("%s: %s unsubscribed during the send: not mailed", mailing.edition, recipient)
                 continue
-            delivery, error = _deliver_one(mailing, store, mailer, recipient, now, stop)
+            delivery, error = _deliver_one(mailing, store, mailer, recipient, clock, stop)
         run.deliveries.append(delivery)
         if isinstance(error, ConnectionFailed):
             run.reason = str(error)
@@ -218,11 +217,11 @@ def _serve(mailing: Mailing, store: Store, mailer: Mailer, queue: _Queue, interv
 
 
 def _parallel(mailing: Mailing, store: Store, mailer: SmtpMailer, queue: _Queue, connections: int,
-              now: Callable[[], datetime], stop: threading.Event) -> SendOutcome:
+              clock: Clock, stop: threading.Event) -> SendOutcome:
     """``connections`` loops at once: this thread on ``store``/``mailer``, the others in threads
     of their own, each with its own store connection and SMTP session; the rate limit is shared
     out (each waits ``connections`` intervals). Deliveries come back in the audience's order."""
-    mailing.encoded(now())  # encoded once, before the threads share it
+    mailing.encoded(clock.now())  # encoded once, before the threads share it
     halt = _Halt()
     runs: list[_Run] = [_Run([]) for _ in range(connections)]
     interval = mailer.interval * connections
@@ -232,7 +231,7 @@ def _parallel(mailing: Mailing, store: Store, mailer: SmtpMailer, queue: _Queue,
     def helper(slot: int) -> None:
         try:
             with store.sibling() as own, SmtpMailer(mailer.settings) as session:
-                runs[slot] = _serve(mailing, own, session, queue, interval, now, stop, halt)
+                runs[slot] = _serve(mailing, own, session, queue, interval, clock, stop, halt)
         except BaseException as exc:  # the store failed: the others stop, and the caller hears of it
             failures.append(exc)
             halt.set(f"SMTP connection {slot + 1} of {connections} ended: {exc}")
@@ -242,7 +241,7 @@ def _parallel(mailing: Mailing, store: Store, mailer: SmtpMailer, queue: _Queue,
     for thread in threads:
         thread.start()
     try:
-        runs[0] = _serve(mailing, store, mailer, queue, interval, now, stop, halt)
+        runs[0] = _serve(mailing, store, mailer, queue, interval, clock, stop, halt)
     finally:
         for thread in threads:
             thread.join()
@@ -258,10 +257,11 @@ def _parallel(mailing: Mailing, store: Store, mailer: SmtpMailer, queue: _Queue,
 
 
 def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
-                 now: Callable[[], datetime], stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
+                 clock: Clock, stop: threading.Event) -> tuple[Delivery, DeliveryError | None]:
     mid = mailing.message_id(recipient)
+    now = clock.now
 
-    def record(status: str, error: str) -> None:
+    def record(status: DeliveryStatus, error: str) -> None:
         store.record_delivery(mailing.edition, recipient, mid, status, error, now())
 
     try:
@@ -272,7 +272,7 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
         record("failed", str(refused))
         return Delivery(recipient, mid, "failed", str(refused)), refused
     mid = message["Message-ID"]
-    error = hand_over(mailer, message, recipient, mailing.settings, stop, record)
+    error = hand_over(mailer, message, recipient, mailing.settings, stop, record, clock)
     if error is None:
         record("sent", "")
         log.info("%s: handed over to %s (%s)", mailing.edition, recipient, mid)
@@ -281,8 +281,9 @@ def _deliver_one(mailing: Mailing, store: Store, mailer: Mailer, recipient: str,
 
 
 def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, settings: Settings,
-              stop: threading.Event, record: Callable[[str, str], None]) -> DeliveryError | None:
-    """Send with retries and backoff; return the last error, or None once accepted."""
+              stop: threading.Event, record: Callable[[DeliveryStatus, str], None],
+              clock: Clock) -> DeliveryError | None:
+    """Send with retries and backoff (waited through ``clock``); return the last error, or None once accepted."""
     attempt = 0
     while True:
         try:
@@ -298,7 +299,7 @@ def hand_over(mailer: Mailer, message: Outgoing | EmailMessage, recipient: str, 
         log.warning("%s: attempt %d failed: %s (%s)", recipient, attempt + 1, error, _status(error))
         record(_status(error), str(error))
         delay = settings.smtp.retry_delay * 2 ** attempt
-        if not error.temporary or attempt >= settings.smtp.retries or stop.wait(delay):
+        if not error.temporary or attempt >= settings.smtp.retries or clock.wait(stop, delay):
             return error
         attempt += 1
 
@@ -315,7 +316,7 @@ def unbuildable(recipient: str, exc: Exception) -> DeliveryError:
                          "(`briefing subscribers remove`)", temporary=False)
 
 
-def _status(error: DeliveryError) -> str:
+def _status(error: DeliveryError) -> DeliveryStatus:
     return "pending" if error.temporary or isinstance(error, ConnectionFailed) else "failed"
 
 
@@ -330,7 +331,7 @@ def _leave_pending(mailing: Mailing, deliveries: list[Delivery], rest: list[str]
 def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime) -> bool:
     """Mark the edition sent once every recipient is sent or failed."""
     done = store.delivery_status(edition)
-    if any(done.get(r) not in FINAL for r in recipients):
+    if any(done.get(r) not in FINAL_DELIVERY for r in recipients):
         return False
     row = store.edition(edition)
     if row is not None and row.status != "sent":
@@ -338,34 +339,40 @@ def finish(store: Store, recipients: Sequence[str], edition: str, now: datetime)
     return True
 
 
-def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, now: datetime) -> Delivery:
+def send_test_copy(mailing: Mailing, mailer: Mailer, address: str, clock: Clock) -> Delivery:
     """Mail one copy to ``address``, marked as a test, recording nothing.
 
     The copy gets a fresh ``Message-ID``: if ``address`` is also a subscriber,
     the real message must not look like a duplicate of the test.
     """
-    message = mailing.build(address, mailing.unsubscribe_for(address), now)
+    message = mailing.build(address, mailing.unsubscribe_for(address), clock.now())
     message.replace_header("Subject", f"[test] {message['Subject']}")
     message.replace_header("Message-ID", make_msgid("test", domain=sender_domain(mailing.settings.email.sender)))
-    error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None)
+    error = hand_over(mailer, message, address, mailing.settings, threading.Event(), lambda status, text: None, clock)
     if error is not None:
         raise error
     return Delivery(address, message["Message-ID"], "sent")
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[threading.Event]:
+def stop_on_signals(stop: threading.Event,
+                    announce: Callable[[str], None] | None = None) -> Iterator[threading.Event]:
     """Turn SIGTERM and SIGINT into ``stop``: the loop ends between two recipients.
 
-    Only the main thread may install signal handlers; elsewhere ``stop`` is
-    just returned and whoever owns the thread sets it.
+    ``announce`` is told the signal's name instead of the warning logged (the
+    CLI's ``watch`` prints it). Only the main thread may install signal
+    handlers; elsewhere ``stop`` is just returned and whoever owns the thread sets it.
     """
     if threading.current_thread() is not threading.main_thread():
         yield stop
         return
 
     def request(signum: int, frame: FrameType | None) -> None:
-        log.warning("%s received: stopping after the current recipient", signal.Signals(signum).name)
+        name = signal.Signals(signum).name
+        if announce is None:
+            log.warning("%s received: stopping after the current recipient", name)
+        else:
+            announce(name)
         stop.set()
 
     previous = {sig: signal.signal(sig, request) for sig in (signal.SIGTERM, signal.SIGINT)}

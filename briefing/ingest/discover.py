@@ -28,6 +28,7 @@ from briefing.errors import QuarantineError, SourceError
 from briefing.ingest.feeds import HttpFetcher, parse_feed
 from briefing.ingest.jsonfeed import looks_like_json
 from briefing.ingest.text import inline_text
+from briefing.safety import http_url
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/feed+json",
               "application/json", "application/xml", "text/xml")
@@ -64,7 +65,7 @@ def feed_links(html: str, page_url: str) -> list[str]:
     parser.feed(html)
     base = urljoin(page_url, parser.base) if parser.base else page_url
     urls = [urljoin(base, href) for href in parser.links]
-    return list(dict.fromkeys(u for u in urls if urlsplit(u).scheme in ("http", "https")))
+    return list(dict.fromkeys(u for u in urls if http_url(u)))
 
 
 def discover(url: str, site: HttpFetcher, others: HttpFetcher) -> list[Found]:

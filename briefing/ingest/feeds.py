@@ -53,7 +53,7 @@ from briefing.ingest.fetch import (
 from briefing.ingest.jsonfeed import looks_like_json, parse_json_feed
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
-from briefing.safety import clean_html
+from briefing.safety import clean_html, http_url
 
 log = logging.getLogger(__name__)
 CHANNEL_TITLE_MAX_CHARS = 80
@@ -307,8 +307,7 @@ def entry_document(entry: Mapping[str, Any], source: str, feed_url: str) -> Docu
         return None
     origin = guid or link or f"{feed_url}#{article_id(title + text)}"
     return Document(
-        source=source, origin=origin, title=title, text=text, url=link, published=_entry_time(entry),
-        author=inline_text(str(entry.get("author") or ""), is_html=False), guid=guid,
+        source=source, origin=origin, title=title, text=text, url=link, published=_entry_time(entry), guid=guid,
     )
 
 
@@ -336,8 +335,7 @@ def _is_html(detail: object) -> bool:
 
 
 def _http_link(value: object) -> str:
-    link = str(value or "").strip()
-    return link[:_MAX_ID_CHARS] if link.lower().startswith(("http://", "https://")) else ""
+    return http_url(str(value or "").strip())[:_MAX_ID_CHARS]
 
 
 def _entry_time(entry: Mapping[str, Any]) -> datetime | None:

@@ -36,10 +36,10 @@ import httpcore
 import httpx
 
 from briefing import USER_AGENT
+from briefing.safety import DEFAULT_PORTS as _DEFAULT_PORTS
 
 Resolver = Callable[[str, int], list[str]]
 MAX_REDIRECTS = 5
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 DEADLINE_PASSED = "the request's deadline passed"
 
 

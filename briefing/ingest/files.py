@@ -92,7 +92,7 @@ def _json_document(item: Any, origin: str, source: str) -> Document:
     expected = 'an object like {"title": "...", "url": "...", "published": "2025-07-02", "text": "..."}'
     if not isinstance(item, dict):
         raise QuarantineError(origin, f"JSON article must be {expected}")
-    fields = {key: item.get(key) for key in ("title", "url", "text", "html", "published", "author")}
+    fields = {key: item.get(key) for key in ("title", "url", "text", "html", "published")}
     wrong = [key for key, value in fields.items() if value is not None and not isinstance(value, str)]
     if wrong:
         raise QuarantineError(origin, f"JSON field(s) {', '.join(wrong)} must be strings; expected {expected}")
@@ -107,7 +107,6 @@ def _json_document(item: Any, origin: str, source: str) -> Document:
     return Document(
         source=source, origin=origin, title=(fields["title"] or "").strip(), text=body,
         url=(fields["url"] or "").strip(), published=parse_time(fields["published"]),
-        author=(fields["author"] or "").strip(),
     )
 
 

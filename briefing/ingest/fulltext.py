@@ -16,7 +16,7 @@ robots.txt is honoured (``urllib.robotparser``, fetched once per host), one
 request at a time with ``sources.host_delay`` seconds (or the host's
 Crawl-delay) between two to the same host. trafilatura extracts the article as
 HTML, which nh3 sanitises (``clean_html``) before it becomes text. The article
-is recorded again with the page's text and the feed's title, date, author and
+is recorded again with the page's text and the feed's title, date and
 GUID: a new version of the teaser article. A failure, or a page whose text is
 no longer than the teaser, leaves the teaser with the reason on the page row
 (``briefing status``); a timeout, refused connection or 5xx is tried again on
@@ -166,6 +166,7 @@ def _document_json(document: Document) -> str:
 def _document(data: str) -> Document:
     fields = json.loads(data)
     published = fields.pop("published", None)
+    fields.pop("author", None)  # written by a briefing whose documents still had an author
     return Document(**fields, published=datetime.fromisoformat(published) if published else None)
 
 

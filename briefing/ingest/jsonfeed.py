@@ -6,7 +6,7 @@ same fetcher (byte cap, deadline, conditional GET) and becomes the same
 as feed HTML always is; the entry's text is the longest of ``content_html``,
 ``content_text`` and ``summary``; its link ``url`` (else ``external_url``),
 resolved against the feed's address; its time ``date_published``, else
-``date_modified``; its author ``authors`` (1.1) or ``author`` (1.0).
+``date_modified``.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from briefing.ingest.articles import article_id
 from briefing.ingest.files import parse_time
 from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
 from briefing.models import Document
-from briefing.safety import clean_html
+from briefing.safety import clean_html, http_url
 
 log = logging.getLogger(__name__)
 VERSION_PREFIX = "https://jsonfeed.org/version/1"
@@ -68,7 +68,7 @@ def item_document(item: Mapping[str, Any], source: str, feed_url: str) -> Docume
     return Document(
         source=source, origin=guid or link or f"{feed_url}#{article_id(title + text)}", title=title, text=text,
         url=link, published=_utc(parse_time(item.get("date_published")) or parse_time(item.get("date_modified"))),
-        author=_author(item), guid=guid,
+        guid=guid,
     )
 
 
@@ -84,11 +84,6 @@ def _string(value: object) -> str:
 
 def _link(value: object, base: str) -> str:
     link = urljoin(base, _string(value).strip()) if _string(value).strip() else ""
-    return link[:_MAX_ID_CHARS] if link.lower().startswith(("http://", "https://")) else ""
+    return http_url(link)[:_MAX_ID_CHARS]
 
 
-def _author(item: Mapping[str, Any]) -> str:
-    authors = item.get("authors")
-    people = authors if isinstance(authors, list) else [item.get("author")]
-    names = [inline_text(_string(p.get("name")), is_html=False) for p in people if isinstance(p, Mapping)]
-    return ", ".join(name for name in names if name)

@@ -98,13 +98,13 @@ def _new_version(store: Store, document: Document, id_: str, text_hash: str, now
 def _same_story(store: Store, document: Document, canonical: str, text_hash: str,
                 prints: Fingerprint) -> tuple[str, str] | None:
     """(article id, how it matched) of a stored article telling the same story, or None."""
-    if canonical and (found := store.article_with("canonical_url", canonical)):
+    if canonical and (found := store.article_with_canonical_url(canonical)):
         return found, "url"
-    if is_global_guid(document.guid) and (found := store.article_with("guid", document.guid)):
+    if is_global_guid(document.guid) and (found := store.article_with_guid(document.guid)):
         return found, "guid"
     if not prints.matchable:
         return None
-    if found := store.article_with("text_hash", text_hash):
+    if found := store.article_with_text_hash(text_hash):
         return found, "text"
     candidates = store.band_candidates(prints.band_keys)
     scored = [(jaccard(prints.shingles, shingles(text)), id_) for id_, text in candidates]
@@ -221,9 +221,9 @@ class _Batch:
         self.store, self.items = store, items
         self.previous = store.origin_articles([(i.document.source, i.document.origin) for i in items])
         matching = [item for item in self.items if self._needs_matching(item)]
-        self.by_url = store.sources_with("canonical_url", [i.canonical for i in matching if i.canonical])
-        self.by_guid = store.sources_with("guid", [i.document.guid for i in matching
-                                                   if is_global_guid(i.document.guid)])
+        self.by_url = store.articles_with_canonical_urls([i.canonical for i in matching if i.canonical])
+        self.by_guid = store.articles_with_guids([i.document.guid for i in matching
+                                                 if is_global_guid(i.document.guid)])
         self.by_hash, self.ids = store.hashes_and_ids([i.text_hash for i in matching])
         self.bands = store.band_members([k for i in matching if i.prints.matchable for k in i.prints.band_keys])
         self.texts = store.article_texts(sorted({id_ for ids in self.bands.values() for id_ in ids}))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from briefing.safety import DEFAULT_PORTS as _DEFAULT_PORTS
+
 TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
 # Only parameters that are tracking everywhere: a wrong entry here would merge
 # different articles (``?id=``-style sites), which is worse than a missed merge.
@@ -20,7 +22,6 @@ TRACKING_PARAMETERS = frozenset({
     "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ref", "ref_src", "cmpid", "ocid", "s_cid", "wt_mc",
     "wt.mc_id", "smid", "guccounter",
 })
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jinja2 import Environment
@@ -66,9 +66,16 @@ def inline_css(html: str) -> str:
         return str(inliner.transform(pretty_print=False))
 
 
-def render_email(briefing: Briefing, env: Environment, *, unsubscribe_url: str, max_bytes: int) -> RenderedEmail:
-    """Both bodies of ``briefing``'s email, the HTML within ``max_bytes`` where possible."""
-    layout, html = _fit(briefing, env, unsubscribe_url, max_bytes)
+Inliner = Callable[[str], str]
+
+
+def render_email(briefing: Briefing, env: Environment, *, unsubscribe_url: str, max_bytes: int,
+                 inline: Inliner = inline_css) -> RenderedEmail:
+    """Both bodies of ``briefing``'s email, the HTML within ``max_bytes`` where possible.
+
+    ``inline`` moves the CSS into the elements (``inline_css``; a test may count its passes).
+    """
+    layout, html = _fit(briefing, env, unsubscribe_url, max_bytes, inline)
     if layout.collapsed:
         log.warning(
             "edition %s: email HTML over %d bytes in full; %d lower-weight stories shortened to title and link",
@@ -78,9 +85,16 @@ def render_email(briefing: Briefing, env: Environment, *, unsubscribe_url: str, 
         subject=f"{briefing.title}: {briefing.edition.key} · {format_period(briefing.edition)}",
         html=html,
         text=_render(env, "email.txt", briefing, layout, unsubscribe_url),
-        preheader=preheader(briefing),
         collapsed=len(layout.collapsed),
     )
+
+
+def email_html(briefing: Briefing, env: Environment, *, unsubscribe_url: str, collapsed: int = 0,
+               inline: Inliner = inline_css) -> str:
+    """The inlined email HTML with the last ``collapsed`` stories shortened to title and link."""
+    keep = len(briefing.stories) - collapsed
+    layout = _Layout(briefing.stories[:keep], briefing.stories[keep:])
+    return _inlined(env, briefing, layout, unsubscribe_url, inline, marks=False)
 
 
 def preheader(briefing: Briefing) -> str:
@@ -91,17 +105,18 @@ def preheader(briefing: Briefing) -> str:
     return lead.dek or lead.title
 
 
-def _fit(briefing: Briefing, env: Environment, unsubscribe_url: str, max_bytes: int) -> tuple[_Layout, str]:
+def _fit(briefing: Briefing, env: Environment, unsubscribe_url: str, max_bytes: int,
+         inline: Inliner) -> tuple[_Layout, str]:
     """The layout keeping the most stories in full within ``max_bytes``, and its inlined HTML."""
     stories = briefing.stories
-    whole = _inlined(env, briefing, _Layout(stories, ()), unsubscribe_url, marks=True)
+    whole = _inlined(env, briefing, _Layout(stories, ()), unsubscribe_url, inline, marks=True)
     if _size(whole) <= max_bytes or not stories:
         return _Layout(stories, ()), _MARK.sub("", whole)
-    brief = _inlined(env, briefing, _Layout((), stories), unsubscribe_url, marks=True)
+    brief = _inlined(env, briefing, _Layout((), stories), unsubscribe_url, inline, marks=True)
     keep = _stories_that_fit(whole, brief, max_bytes)
     while True:
         layout = _Layout(stories[:keep], stories[keep:])
-        html = _inlined(env, briefing, layout, unsubscribe_url, marks=False)
+        html = _inlined(env, briefing, layout, unsubscribe_url, inline, marks=False)
         if _size(html) <= max_bytes or keep == 0:
             return layout, html
         keep -= 1  # the estimate was a few bytes short (counts in the overview text)
@@ -128,8 +143,9 @@ def _segments(html: str) -> tuple[list[int], int]:
     return sizes, len(data) - marks - sum(sizes)
 
 
-def _inlined(env: Environment, briefing: Briefing, layout: _Layout, unsubscribe_url: str, *, marks: bool) -> str:
-    return inline_css(_render(env, "email.html", briefing, layout, unsubscribe_url, marks=marks))
+def _inlined(env: Environment, briefing: Briefing, layout: _Layout, unsubscribe_url: str, inline: Inliner, *,
+             marks: bool) -> str:
+    return inline(_render(env, "email.html", briefing, layout, unsubscribe_url, marks=marks))
 
 
 def _size(html: str) -> int:

@@ -78,8 +78,8 @@ def overview(briefing: Briefing, collapsed: int = 0) -> str:
     text = (f"{stories} {_plural(stories, 'story', 'stories')} from {articles} {_plural(articles, 'article', 'articles')}"
             f" and {sources} {_plural(sources, 'source', 'sources')}.")
     if collapsed:
-        text += (f" The last {collapsed} {_plural(collapsed, 'is', 'are')} listed in brief at the end;"
-                 " read them in full on the web.")
+        text += (" The last story is listed in brief at the end; read it in full on the web." if collapsed == 1 else
+                 f" The last {collapsed} are listed in brief at the end; read them in full on the web.")
     if briefing.also:
         count = len(briefing.also)
         text += f" {count} more {_plural(count, 'story', 'stories')} under \"Also this week\"."

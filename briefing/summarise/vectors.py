@@ -1,6 +1,6 @@
 """Words to sparse TF-IDF vectors, the common currency of grouping and merging.
 
-Tokens are lower-cased words of two or more letters, stop words removed, with
+Tokens are lower-cased words of three or more letters, stop words removed, with
 a light suffix stemmer (plurals, -ing, -ed, -ly) so that "integration" and
 "integrated" stay apart but "companies"/"company" meet. Vectors are dicts, so
 10,000 articles never need a dense matrix.

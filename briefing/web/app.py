@@ -104,7 +104,7 @@ class Web:
         self.mailer = mailer
         self.tokens = Tokens(settings.web.secret_key, clock, settings.subscribers.confirm_days)
         self.env = web_environment(settings)
-        self.limiter = RateLimiter(settings.web.rate_limit, 3600.0)
+        self.limiter = RateLimiter(settings.web.rate_limit, 3600.0, clock)
         self.title = settings.briefing.title
         self.origin = origin_of(settings.output.site_url)
 
@@ -140,7 +140,7 @@ class Web:
     def mail_confirmation(self, address: str, nonce: str) -> None:
         link = with_token(f"{self.settings.output.site_url}confirm", self.tokens.confirm(address, nonce))
         message = confirmation_message(self.settings, self.env, address, link, self.clock.now())
-        send_confirmation(self.settings, self.mailer, message, address)
+        send_confirmation(self.settings, self.mailer, message, address, self.clock)
 
     async def confirm(self, request: Request) -> Response:
         if request.method == "HEAD":  # a HEAD must not activate anything (link checkers send them)

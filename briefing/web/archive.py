@@ -20,12 +20,14 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 
+from briefing.models import EDITION_KEY_PATTERN
+
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".txt": "text/plain; charset=utf-8",
     ".xml": "application/xml; charset=utf-8",
 }
-EDITION = r"\d{4}-W\d{2}"
+EDITION = EDITION_KEY_PATTERN
 PUBLISHED = re.compile(rf"(?:index\.html|feed\.xml|atom\.xml|{EDITION}/(?:index|email)\.html|{EDITION}/email\.txt"
                        r"|articles/[0-9a-f]{16}\.html)\Z")
 FOLDERS = re.compile(rf"(?:{EDITION})?\Z")  # the root and the edition folders answer with their index.html

@@ -18,6 +18,7 @@ from email.utils import format_datetime, make_msgid
 
 from jinja2 import Environment
 
+from briefing.clock import Clock
 from briefing.deliver.ledger import hand_over
 from briefing.deliver.mailer import Mailer
 from briefing.deliver.message import sender_domain
@@ -44,10 +45,11 @@ def confirmation_message(settings: Settings, env: Environment, address: str, lin
     return message
 
 
-def send_confirmation(settings: Settings, mailer: MailerFactory, message: EmailMessage, address: str) -> None:
+def send_confirmation(settings: Settings, mailer: MailerFactory, message: EmailMessage, address: str,
+                      clock: Clock) -> None:
     """Hand the message over, retrying temporary failures as a send does; log the outcome."""
     with mailer() as active:
-        error = hand_over(active, message, address, settings, threading.Event(), lambda status, text: None)
+        error = hand_over(active, message, address, settings, threading.Event(), lambda status, text: None, clock)
     if error is None:
         log.info("confirmation mailed to %s", address)
     else:

@@ -9,14 +9,13 @@ which costs at most one more window's worth. Memory is bounded: past
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict, deque
-from collections.abc import Callable
+
+from briefing.clock import Clock
 
 
 class RateLimiter:
-    def __init__(self, limit: int, window: float, *, max_clients: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limit: int, window: float, clock: Clock, *, max_clients: int = 10_000) -> None:
         self.limit = limit
         self.window = window
         self.max_clients = max_clients
@@ -25,7 +24,7 @@ class RateLimiter:
 
     def check(self, client: str) -> float:
         """Count one request of ``client``; 0 if allowed, else the seconds until it would be."""
-        now = self.clock()
+        now = self.clock.now().timestamp()
         hits = self._hits.pop(client, None) or deque()
         while hits and hits[0] <= now - self.window:
             hits.popleft()

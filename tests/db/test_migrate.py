@@ -42,7 +42,7 @@ def test_a_store_from_before_alembic_is_stamped_and_upgraded(tmp_path: Path) -> 
     try:
         assert [s.name for s in store.sources()] == ["seeds"]  # the data is kept
         revision = store.database.run("SELECT version_num FROM alembic_version").scalar_one()
-        assert revision == migrate.head() and store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert revision == migrate.head() and store.database.raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert store.database.run("SELECT count(*) FROM send_claims").scalar_one() == 0  # 0004 applied
     finally:
         store.close()

@@ -20,19 +20,18 @@ PLACEHOLDER = "https://briefing.example.org/unsubscribe"
 DATE = datetime(2026, 12, 2, 7, 30, tzinfo=UTC)
 LONG_LINE = "Rare earth prices: neodymium-praseodymium oxide rose 4.2% to ¥612,500/t; " * 6
 EMAILS = {
-    "plain": RenderedEmail(subject="Rare Earth Briefing, week 49", preheader="p",
+    "plain": RenderedEmail(subject="Rare Earth Briefing, week 49",
                            html=f'<p>Hello</p>\n<a href="{PLACEHOLDER}">Unsubscribe</a>\n',
                            text=f"Hello\n\nUnsubscribe: {PLACEHOLDER}\n"),
     "unicode and long lines": RenderedEmail(
         subject="Seltene Erden — Überblick der Woche: Baotou, Bayan Obo und die Exportquoten im Dezember",
-        preheader="p",
         html=(f"<p>{LONG_LINE}</p>\n<p>trailing space </p> \n<p>tab\t</p>\t\n"
               f'<p>Links: <a href="{PLACEHOLDER}">weg</a> and <a href="{PLACEHOLDER}x">not ours</a> '
               f'{LONG_LINE}<a href="{PLACEHOLDER}">again</a></p>\r\nlast line without end'),
         text=(f"{LONG_LINE}\n{PLACEHOLDER}\n{PLACEHOLDER}.\n({PLACEHOLDER})\n{PLACEHOLDER}/more\n"
               f"end of line {PLACEHOLDER}\r{PLACEHOLDER}\t= = =\n.\n.leading dot\n{PLACEHOLDER}"),
     ),
-    "empty": RenderedEmail(subject="", preheader="", html="", text=""),
+    "empty": RenderedEmail(subject="", html="", text=""),
 }
 RECIPIENTS = [
     "reader@example.org", "Reader.Upper+tag@Example.ORG", '"john doe"@example.org',

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -81,9 +80,10 @@ def test_temporary_failures_exhaust_retries_then_stay_pending(smtp_server: SmtpS
     slow = READERS[2]
     smtp_server.handler.script[slow] = ["452 4.2.2 mailbox full"] * 3  # retries = 2: three attempts
     settings = smtp_settings(smtp_server.port)
-    started = time.monotonic()
+    started = clock.now()
     report = pipeline.send(settings, dry_run=False, clock=clock)
-    assert time.monotonic() - started >= 0.03  # backoff: 0.01 + 0.02 s
+    assert clock.waits == [0.01, 0.02]  # the backoff, through the clock: retry_delay, then twice that
+    assert clock.now() - started == timedelta(seconds=0.03)
     assert report.count("pending") == 1 and report.count("sent") == len(READERS) - 1
     assert ledger(settings)[slow] == ("pending", 3, f"{slow}: 452 4.2.2 mailbox full")
     assert edition_status(settings) == "sending"
@@ -126,11 +126,11 @@ def test_connection_refused_then_server_back_sends_all_once(smtp_settings: Setti
 
 def test_rate_limit_spaces_messages(smtp_server: SmtpServer, smtp_settings: SettingsMaker, clock: FixedClock) -> None:
     settings = smtp_settings(smtp_server.port, recipients=READERS[:3], smtp={"rate_per_minute": 300})  # 0.2 s apart
-    started = time.monotonic()
+    started = clock.now()
     pipeline.send(settings, dry_run=False, clock=clock)
-    elapsed = time.monotonic() - started
     assert len(smtp_server.handler.received) == 3
-    assert elapsed >= 0.4
+    assert clock.waits == [0.2, 0.2]  # through the clock, none before the first message
+    assert clock.now() - started == timedelta(seconds=0.4)
 
 
 def test_stop_request_ends_between_recipients(smtp_server: SmtpServer, smtp_settings: SettingsMaker,
@@ -196,3 +196,4 @@ def test_a_second_sender_is_refused_while_one_is_sending(smtp_settings: Settings
         pipeline.send(settings, dry_run=False, clock=clock)
     assert ledger(settings) == {}
     assert store_rows(settings.store.path, "SELECT count(*) FROM editions") == [(0,)]  # nothing claimed either
+

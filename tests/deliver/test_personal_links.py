@@ -57,7 +57,7 @@ def test_the_dry_run_still_equals_the_real_send_but_for_the_date(smtp_server: Sm
 
 def test_only_whole_links_are_personalised() -> None:
     email = RenderedEmail(
-        subject="s", preheader="p",
+        subject="s",
         html=f'<a href="{BASE}">Unsubscribe</a> <a href="{BASE}/help">help</a> <a href="{BASE}x">x</a>',
         text=f"Unsubscribe: {BASE}\nHelp: {BASE}/help\n{BASE}",
     )

@@ -122,7 +122,7 @@ def test_xml_bombs_and_external_entities_finish_fast_and_leak_nothing(
     assert "refused" in report.feed_errors[0].reason
     state = store.source("hostile")
     assert state is not None and state.failures == 1 and "XML bomb" in state.last_error
-    dump = "\n".join(store.db.iterdump())
+    dump = "\n".join(store.database.raw.iterdump())
     assert "root:" not in dump and "lollollol" not in dump
     assert store.article_count() == 0
     assert feed_server.hits("/evil.dtd") == []

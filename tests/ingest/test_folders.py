@@ -167,7 +167,7 @@ def write_articles(folder: Path, count: int, suffix: str = ".txt") -> None:
 
 def consistent(store: Store) -> None:
     """No half-written article: every file and source row points at a whole article."""
-    db = store.db
+    db = store.database.raw
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM files WHERE article_id != '' AND article_id NOT IN "
                       "(SELECT id FROM articles)").fetchone()[0] == 0

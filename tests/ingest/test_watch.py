@@ -108,7 +108,8 @@ def test_briefing_watch_stops_cleanly_on_a_signal(sig: signal.Signals, make_conf
     try:
         assert process.stderr is not None and process.stdout is not None
         assert "watching 1 folder(s)" in process.stderr.readline()
-        time.sleep(0.5)  # the observer is up
+        # No wait for the observer: it starts before the first folder pass, so a file written now
+        # is read either by that pass or on the observer's event.
         (tmp_path / "inbox" / "lynas.txt").write_text(STORY, encoding="utf-8")
         line = _read_line(process.stdout, timeout=10)
         assert "folders: added 1," in line

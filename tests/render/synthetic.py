@@ -95,6 +95,6 @@ def weekly_editions(count: int, stories: int = 2) -> list[Briefing]:
 def publish(root: Path, env: Environment, editions: list[Briefing], *, keep: int = 20, site: str = SITE,
             articles: tuple[Article, ...] = ()) -> Site:
     """``write_site`` for ``editions`` (the newest is the current one) with a stand-in email."""
-    email = RenderedEmail(subject="s", html="<p>email</p>", text="email", preheader="p")
+    email = RenderedEmail(subject="s", html="<p>email</p>", text="email")
     return write_site(root, env, title="Rare Earth Briefing", site_url=site, editions=editions,
                       current=editions[0], email=email, articles=articles, keep=keep)

@@ -170,9 +170,12 @@ def test_a_bad_edition_key_is_refused(tmp_path: Path, env: Environment) -> None:
     from dataclasses import replace
 
     made = weekly_editions(1)
-    hostile = replace(made[0], edition=replace(made[0].edition, key="../../2026-W47"))
+    with pytest.raises(ValueError, match="not an ISO week"):  # the value refuses the key first
+        replace(made[0].edition, key="../../2026-W47")
+    edition = replace(made[0].edition)
+    object.__setattr__(edition, "key", "../../2026-W47")  # past the value's own check: the writer refuses it too
     with pytest.raises(RenderError, match="bad edition key"):
-        publish(tmp_path / "out", env, [hostile])
+        publish(tmp_path / "out", env, [replace(made[0], edition=edition)])
     assert not (tmp_path / "2026-W47").exists()
 
 

@@ -1,4 +1,6 @@
-"""Golden files: the seeds' edition, rendered with the fixed clock, byte for byte.
+"""Golden files: the seeds' edition, rendered with the fixed clock, byte for byte; and a
+multi-story edition (tests/render/synthetic.py) whose email shortens its last story and
+lists three more under "Also this week" (``multi-*`` files).
 
 When a change to the renderers, the templates or the summariser changes the
 output on purpose, regenerate the files and review the diff:
@@ -10,12 +12,18 @@ output on purpose, regenerate the files and review the diff:
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from jinja2 import Environment
 
+from briefing.models import AlsoItem, Briefing
+from briefing.render.email import email_html, render_email
+from briefing.render.site import write_site
 from tests.conftest import ROOT
 from tests.render.conftest import SeedsSite, build_seeds, project
+from tests.render.synthetic import SITE, synthetic_briefing
 
 GOLDEN = ROOT / "tests" / "golden"
 REGENERATE = "python -m pytest tests/render/test_render_golden.py --update-golden"
@@ -30,10 +38,50 @@ FILES = {
 }
 
 
+MULTI = {"multi-email.html": "2026-W47/email.html", "multi-email.txt": "2026-W47/email.txt",
+         "multi-edition.html": "2026-W47/index.html"}
+UNSUBSCRIBE = "https://briefing.example.org/unsubscribe"
+
+
 @pytest.mark.parametrize("golden", sorted(FILES))
 def test_seeds_edition_matches_the_golden_file(seeds_site: SeedsSite, golden: str,
                                                  request: pytest.FixtureRequest) -> None:
-    actual = (seeds_site.out / FILES[golden]).read_bytes()
+    _compare((seeds_site.out / FILES[golden]).read_bytes(), golden, request)
+
+
+def multi_story() -> Briefing:
+    """Four stories, most important first, and three more on topic past the budget."""
+    also = tuple(AlsoItem(title=f"Also on topic <{n}> & more", url=f"https://news.example.com/also-{n}",
+                          source="Argus Media", relevance=0.9 - n / 10) for n in range(3))
+    return replace(synthetic_briefing(stories=4, articles=8), also=also)
+
+
+@pytest.fixture(scope="module")
+def multi_site(tmp_path_factory: pytest.TempPathFactory, env: Environment) -> Path:
+    briefing = multi_story()
+    sizes = [len(email_html(briefing, env, unsubscribe_url=UNSUBSCRIBE, collapsed=n).encode()) for n in (0, 1)]
+    email = render_email(briefing, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=sum(sizes) // 2)  # between the two
+    assert email.collapsed == 1  # the last story shortened to title + link
+    root = tmp_path_factory.mktemp("multi")
+    write_site(root, env, title=briefing.title, site_url=SITE, editions=[briefing], current=briefing, email=email,
+               articles=(), keep=20)
+    return root
+
+
+@pytest.mark.parametrize("golden", sorted(MULTI))
+def test_a_multi_story_edition_matches_the_golden_file(multi_site: Path, golden: str,
+                                                       request: pytest.FixtureRequest) -> None:
+    actual = (multi_site / MULTI[golden]).read_bytes()
+    text = actual.decode("utf-8")
+    if golden.endswith(".html"):  # (the plain text wraps its lines)
+        titles = [story.title for story in multi_story().stories]
+        assert [text.index(title) for title in titles] == sorted(text.index(title) for title in titles)  # in order
+    assert "Also this week" in text
+    assert ("Also on topic &lt;2&gt; &amp; more" if golden.endswith(".html") else "Also on topic <2> & more") in text
+    _compare(actual, golden, request)
+
+
+def _compare(actual: bytes, golden: str, request: pytest.FixtureRequest) -> None:
     expected_path = GOLDEN / golden
     if request.config.getoption("--update-golden"):
         expected_path.parent.mkdir(parents=True, exist_ok=True)

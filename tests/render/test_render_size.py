@@ -15,8 +15,7 @@ from jinja2 import Environment
 
 from briefing.cli import cli
 from briefing.models import Briefing
-from briefing.render import email as email_module
-from briefing.render.email import render_email
+from briefing.render.email import email_html, inline_css, render_email
 from briefing.settings import Settings
 from tests.conftest import ConfigMaker
 from tests.render.email_rules import parse
@@ -55,36 +54,28 @@ def test_forty_stories_stay_under_100_kb_with_the_default_limit(big: Briefing, e
 @pytest.mark.parametrize("limit", [25_000, 60_000, 95_000, 150_000])
 def test_as_many_stories_as_fit_stay_in_full(big: Briefing, env: Environment, limit: int) -> None:
     rendered = render_email(big, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=limit)
-    kept = 40 - rendered.collapsed
-    one_more = email_module._Layout(big.stories[:kept + 1], big.stories[kept + 1:])
-    bigger = email_module._inlined(env, big, one_more, UNSUBSCRIBE, marks=False)
+    assert rendered.html == email_html(big, env, unsubscribe_url=UNSUBSCRIBE, collapsed=rendered.collapsed)
+    bigger = email_html(big, env, unsubscribe_url=UNSUBSCRIBE, collapsed=rendered.collapsed - 1)  # one more in full
     assert len(rendered.html.encode("utf-8")) <= limit < len(bigger.encode("utf-8"))
 
 
-def test_choosing_what_to_collapse_takes_at_most_three_inlining_passes(
-    big: Briefing, env: Environment, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_choosing_what_to_collapse_takes_at_most_three_inlining_passes(big: Briefing, env: Environment) -> None:
     calls: list[int] = []
-    real = email_module.inline_css
 
     def counting(html: str) -> str:
         calls.append(len(html))
-        return real(html)
+        return inline_css(html)
 
-    monkeypatch.setattr(email_module, "inline_css", counting)
-    rendered = render_email(big, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=40_000)
+    rendered = render_email(big, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=40_000, inline=counting)
     assert rendered.collapsed > 30
     assert len(calls) <= 3
 
 
-def test_an_edition_that_fits_is_inlined_once_and_not_shortened(
-    big: Briefing, env: Environment, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_edition_that_fits_is_inlined_once_and_not_shortened(env: Environment) -> None:
     calls: list[int] = []
-    real = email_module.inline_css
-    monkeypatch.setattr(email_module, "inline_css", lambda html: calls.append(1) or real(html))
     small = synthetic_briefing(stories=3, articles=9)
-    rendered = render_email(small, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=95_000)
+    rendered = render_email(small, env, unsubscribe_url=UNSUBSCRIBE, max_bytes=95_000,
+                            inline=lambda html: calls.append(1) or inline_css(html))
     assert (rendered.collapsed, len(calls)) == (0, 1)
     assert "<!--@" not in rendered.html  # the size marks never reach the reader
 
