@@ -34,10 +34,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
 from aiosmtpd.controller import Controller
 from ingest import build_folder  # bench/ingest.py: the same article files
-from sqlalchemy.engine import make_url
+from ingest import pg_database as database  # a fresh database on the server, dropped afterwards
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,18 +50,6 @@ class Count:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received += len(envelope.rcpt_tos)
         return "250 OK"
-
-
-@contextmanager
-def database(server: str) -> Iterator[str]:
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f"CREATE DATABASE {name}")
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(server, autocommit=True) as connection:
-            connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def write_config(folder: Path, folders: list[str], url: str, extra: str = "") -> Path:
