@@ -26,7 +26,8 @@ from briefing.settings import Settings
 from briefing.store import Store
 
 __all__ = [
-    "TITLE_MAX_CHARS", "Progress", "article_id", "collect", "derive_title", "ingest_feeds", "ingest_folders",
+    "TITLE_MAX_CHARS", "Progress", "article_id", "collect", "collect_feeds", "collect_folders", "derive_title",
+    "ingest_feeds", "ingest_folders",
     "make_fetcher", "to_article",
 ]
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool
             fetcher: Fetcher | None = None, progress: Progress | None = None,
             pages: PageFetcher | None = None, keep: Keep = keep_everything) -> IngestReport:
     """Folders, then feeds (unless ``fetch_feeds`` is false: the dry run opens no connection)."""
-    report = retry_conflicts(lambda: ingest_folders(settings, store, clock, progress=progress), "folders")
+    report = collect_folders(settings, store, clock, progress)
     if not settings.sources.feeds:
         return report
     if not fetch_feeds:
@@ -44,12 +45,23 @@ def collect(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool
         return report
     active = fetcher or make_fetcher(settings)
     try:
-        feeds = retry_conflicts(lambda: ingest_feeds(settings, store, clock, active, progress=progress,
-                                                                pages=pages, keep=keep), "feeds")
-        return combine(report, feeds)
+        return combine(report, collect_feeds(settings, store, clock, active, progress, pages=pages, keep=keep))
     finally:
         if fetcher is None:
             active.close()
+
+
+def collect_folders(settings: Settings, store: Store, clock: Clock, progress: Progress | None = None) -> IngestReport:
+    """One pass over the folders, retried when another writer's transaction conflicts
+    (``briefing ingest``, ``build``, ``schedule`` and ``watch`` alike)."""
+    return retry_conflicts(lambda: ingest_folders(settings, store, clock, progress=progress), "folders")
+
+
+def collect_feeds(settings: Settings, store: Store, clock: Clock, fetcher: Fetcher, progress: Progress | None = None,
+                  *, pages: PageFetcher | None = None, keep: Keep = keep_everything) -> IngestReport:
+    """One pass over the feeds, retried the same way."""
+    return retry_conflicts(lambda: ingest_feeds(settings, store, clock, fetcher, progress=progress,
+                                                pages=pages, keep=keep), "feeds")
 
 
 def make_fetcher(settings: Settings) -> HttpFetcher:

@@ -30,11 +30,9 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from briefing.clock import Clock
-from briefing.ingest import make_fetcher
+from briefing.ingest import collect_feeds, collect_folders, make_fetcher
 from briefing.ingest.feeds import Fetcher
-from briefing.ingest.folders import ingest_folders
 from briefing.ingest.fulltext import Keep, keep_everything
-from briefing.ingest.poll import ingest_feeds
 from briefing.models import IngestReport
 from briefing.settings import Settings
 from briefing.store import Store
@@ -112,10 +110,10 @@ def _loop(settings: Settings, store: Store, clock: Clock, stop: threading.Event,
         now = time.monotonic()
         if wake.is_set() or now >= next_rescan:
             wake.clear()
-            _pass("folders", on_pass, lambda: ingest_folders(settings, store, clock))
+            _pass("folders", on_pass, lambda: collect_folders(settings, store, clock))
             next_rescan = time.monotonic() + RESCAN_SECONDS
         if fetcher is not None and now >= next_poll:
-            _pass("feeds", on_pass, lambda: ingest_feeds(settings, store, clock, fetcher, keep=keep))
+            _pass("feeds", on_pass, lambda: collect_feeds(settings, store, clock, fetcher, keep=keep))
             next_poll = time.monotonic() + settings.sources.poll_minutes * 60
         due = min(next_rescan, next_poll if fetcher is not None else next_rescan)
         if _wait(stop, wake, due - time.monotonic()):
