@@ -259,8 +259,9 @@ def test_sigterm_stops_the_scheduler_between_recipients(smtp_server: SmtpServer,
     children: list[Child] = []
 
     def terminate_during_second(accepted: int) -> None:
-        if accepted == 1:
+        if accepted == 1:  # the second message waits for its reply until the child has taken the signal
             children[0].process.send_signal(signal.SIGTERM)
+            children[0].wait_for("SIGTERM received", timeout=20)
 
     smtp_server.handler.on_mail = terminate_during_second  # type: ignore[assignment]
     children.append(Child(settings))

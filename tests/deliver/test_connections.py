@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -77,9 +78,19 @@ def test_the_rate_limit_holds_for_the_whole_send(sessions: tuple[Sessions, int],
                                                  clock: FixedClock) -> None:
     handler, port = sessions
     settings = smtp_settings(port, recipients=MANY[:4], smtp={"connections": 2, "rate_per_minute": 300})  # 0.2 s
+
+    class WaitsForReal(FixedClock):
+        """The fixed moment (the edition), with real waits: the pacing is measured on the wall clock."""
+
+        def wait(self, stop: threading.Event, seconds: float) -> bool:
+            self.waits.append(seconds)
+            return stop.wait(seconds)
+
+    paced = WaitsForReal(clock.now())
     started = time.monotonic()
-    pipeline.send(settings, dry_run=False, clock=clock)
+    pipeline.send(settings, dry_run=False, clock=paced)
     assert time.monotonic() - started >= 0.35  # 4 messages, two sessions each 0.4 s apart
+    assert paced.waits == [0.4, 0.4]  # each session waits once, twice the single-connection interval
     assert handler.addressees() == sorted(MANY[:4])
 
 
