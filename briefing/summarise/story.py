@@ -20,7 +20,8 @@ Per story (``tell_story``), within a ``StoryBudget`` (settings
   sections: a point said in the title or an earlier section is not said
   again; the dek is the lead's lede when it repeats none of them.
 
-Stories are ordered by weight: number of articles, then the newest article.
+Which stories are told, and in what order, is ``ranking.py``'s: relevance,
+independent sources, recency.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ from briefing.summarise.points import (
 )
 from briefing.summarise.rank import rank_sentences
 from briefing.summarise.sentences import shorten, split_sentences
-from briefing.summarise.stories import article_vectors, group_articles
+from briefing.summarise.stories import article_vectors
 from briefing.summarise.tags import story_tags
 from briefing.summarise.vectors import Vector, cosine, idf_table, tfidf, tokens
 
@@ -85,12 +86,15 @@ class StoryBudget:
 def summarise(
     articles: Sequence[Article], make_ref: RefMaker, max_stories: int, budget: StoryBudget = StoryBudget()
 ) -> tuple[Story, ...]:
-    """The stories of ``articles``, heaviest first, at most ``max_stories``."""
-    ordered = sorted(articles, key=lambda a: (a.when, a.id))
-    stories = [tell_story([ordered[i] for i in group], make_ref, budget) for group in group_articles(ordered)]
-    newest = {s.id: max((r.published.timestamp() for r in s.articles if r.published), default=0.0) for s in stories}
-    stories.sort(key=lambda s: (-len(s.articles), -newest[s.id], s.id))
-    return tuple(stories[:max_stories])
+    """The stories of ``articles`` told in full, in the edition's order (``ranking.rank_groups``,
+    no topic, now = the newest article), at most ``max_stories``: an edition without its word
+    budget or "Also this week", for tests and benches."""
+    from briefing.summarise.ranking import rank_groups  # ranking tells stories with this module
+
+    if not articles:
+        return ()
+    now = max(a.when for a in articles)
+    return tuple(tell_story(group, make_ref, budget) for group in rank_groups(articles, {}, now)[:max_stories])
 
 
 def tell_story(articles: Sequence[Article], make_ref: RefMaker, budget: StoryBudget = StoryBudget()) -> Story:
