@@ -23,7 +23,7 @@ PostgreSQL (a fresh database each, dropped afterwards):
   loop over the same folder (best of 5), and their ratio;
 - peak memory: the process's maximum resident set size, and how much of it
   the cold ingest added on top of the imports;
-- MinHash: ``neardup.signature`` (numpy) next to ``signature_python`` on the
+- MinHash: ``neardup.signature_numpy`` next to ``signature_python`` on the
   shingles of the same N texts, in one process (identical signatures checked).
 
 
@@ -149,14 +149,14 @@ def measure(folder: Path, workdir: Path, url: str) -> dict[str, float]:
 
 
 def minhash(folder: Path) -> dict[str, float]:
-    """numpy ``signature`` next to the pure-Python one on the same shingles (same results checked)."""
+    """numpy ``signature_numpy`` next to the pure-Python one on the same shingles (same results checked)."""
     from briefing.ingest.files import read_documents
-    from briefing.ingest.neardup import shingles, signature, signature_python
+    from briefing.ingest.neardup import shingles, signature_numpy, signature_python
 
     texts = [d.text for path in sorted(folder.iterdir()) for d in read_documents(path, "bench", 10_000_000)]
     sets = [shingles(text) for text in texts]
-    assert all(signature(s) == signature_python(s) for s in sets)
-    return {"numpy_s": best_of(3, lambda: [signature(s) for s in sets]),
+    assert all(signature_numpy(s) == signature_python(s) for s in sets)
+    return {"numpy_s": best_of(3, lambda: [signature_numpy(s) for s in sets]),
             "python_s": best_of(3, lambda: [signature_python(s) for s in sets]), "texts": len(texts)}
 
 

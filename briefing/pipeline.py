@@ -22,6 +22,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from briefing import subscribers
 from briefing.clock import Clock, SystemClock, edition_for
@@ -30,7 +31,6 @@ from briefing.db.locks import hold, lock_for
 from briefing.deliver import ledger
 from briefing.deliver.mailer import Mailer, OutboxMailer, SmtpMailer
 from briefing.ingest import collect
-from briefing.llm.writer import ModelWriter, make_writer
 from briefing.models import (
     Article,
     ArticleRef,
@@ -55,6 +55,9 @@ from briefing.summarise.updates import mark_updates
 from briefing.tokens import Tokens
 from briefing.topic import Relevance, Topic, full_text_keeper, load_topic
 
+if TYPE_CHECKING:
+    from briefing.llm.writer import ModelWriter
+
 log = logging.getLogger(__name__)
 
 
@@ -77,7 +80,7 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
     edition = edition_for(clock.now(), settings.briefing.timezone)
     stored = store.edition(edition.key)
     recorded = _recorded(store)
-    writer = None
+    writer: ModelWriter | None = None  # the model writer while llm.base_url is set (imported only then: httpx)
     if edition.key in recorded:
         briefing = recorded[edition.key]
         articles = store.articles(store.edition_article_ids(edition.key))
@@ -90,7 +93,10 @@ def build(settings: Settings, store: Store, clock: Clock, *, fetch_feeds: bool =
         if len(candidates) - len(articles) > off_topic:
             log.info("topic: %d off-topic articles stored before the last edition stay waiting, not counted again",
                      len(candidates) - len(articles) - off_topic)
-        writer = make_writer(settings.llm, store, clock)  # None while llm.base_url is empty
+        if settings.llm.enabled:
+            from briefing.llm.writer import make_writer
+
+            writer = make_writer(settings.llm, store, clock)
         briefing = make_briefing(settings, edition, articles, clock.now(), earlier=list(recorded.values()),
                                  relevance={k: r.score for k, r in relevance.items()},
                                  off_topic=off_topic, writer=writer)

@@ -39,3 +39,30 @@ def test_a_new_store_is_migrated_with_alembic_then_commands_skip_it(project: Pat
     assert not _imports_alembic(project, "status")
     assert not _imports_alembic(project, "build")
     assert not _imports_alembic(project, "--help")
+
+
+FEED_STACK = """
+import sys
+from briefing.cli import cli
+try:
+    cli({args!r}, standalone_mode=False)
+finally:
+    print(sorted({{name.split(".")[0] for name in sys.modules}} & {{"httpx", "feedparser", "trafilatura"}}))
+"""
+
+
+def _feed_stack(tmp_path: Path, *args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", FEED_STACK.format(args=["-q", "--config", str(tmp_path / "b.toml"),
+                                                                         *args])],
+                          capture_output=True, text=True, cwd=tmp_path, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_folders_of_text_files_do_not_import_the_feed_and_page_stack(project: Path) -> None:
+    assert _feed_stack(project, "build") == "[]"
+    assert _feed_stack(project, "send", "--dry-run") == "[]"
+    (project / "articles" / "page.html").write_text(
+        "<html><head><title>Rare earth page</title></head><body><article><h1>Rare earth page</h1>"
+        + "<p>Prices of rare earths rose again this week in the market.</p>" * 6 + "</article></body></html>",
+        encoding="utf-8")
+    assert _feed_stack(project, "build") == "['trafilatura']"  # an HTML page does need the extractor

@@ -29,8 +29,6 @@ import re
 import zlib
 from dataclasses import dataclass
 
-import numpy as np
-
 NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE_WORDS = 3
 MIN_WORDS = 20
@@ -39,6 +37,10 @@ BAND_ROWS = 3
 _EMPTY = 0xFFFFFFFF
 _WORD = re.compile(r"\w+")
 _NUMPY_FROM = 48  # shingles; below this numpy's call overhead costs more than the loop
+# numpy takes about 0.13 s to import and saves about 0.15 ms a text: a process that has
+# signed fewer texts than this (a weekly run's few dozen) uses the loop and never imports it.
+_NUMPY_AFTER = 500
+_signed = 0
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,20 @@ def signature(hashes: frozenset[int]) -> list[int]:
     linearity does not bias the buckets. Vectorised with numpy (uint32
     arithmetic wraps exactly as the ``& 0xFFFFFFFF`` of ``signature_python``):
     this was the hot loop of a cold ingest (``bench/ingest.py --minhash``).
+    Both give the same signature (``tests/ingest/test_neardup.py``); which one runs
+    is only a matter of speed (``_NUMPY_AFTER``).
     """
-    if len(hashes) < _NUMPY_FROM:
+    global _signed
+    _signed += 1
+    if len(hashes) < _NUMPY_FROM or _signed <= _NUMPY_AFTER:
         return signature_python(hashes)
+    return signature_numpy(hashes)
+
+
+def signature_numpy(hashes: frozenset[int]) -> list[int]:
+    """``signature`` vectorised (the same uint32 steps on all the hashes at once)."""
+    import numpy as np
+
     value = np.fromiter(hashes, dtype=np.uint32, count=len(hashes))
     value ^= value >> 16
     value *= np.uint32(0x85EBCA6B)

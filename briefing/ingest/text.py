@@ -9,10 +9,7 @@ import unicodedata
 from html import unescape
 from typing import Any
 
-import trafilatura
 from charset_normalizer import from_bytes
-from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
-from trafilatura.utils import load_html
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +107,8 @@ def html_to_text(html: str) -> str:
 
 
 def _trafilatura_markdown(html: str) -> str:
+    import trafilatura  # imported on the first HTML page: a folder of text files never pays for it
+
     try:
         extracted = trafilatura.extract(
             _without_xml_declaration(html),
@@ -237,6 +236,9 @@ def html_title(html: str) -> str:
     also guesses the page's date (htmldate), which was most of its cost, and
     the author, site name, tags and licence, all thrown away here.
     """
+    from trafilatura.metadata import examine_meta, extract_meta_json, extract_title
+    from trafilatura.utils import load_html
+
     try:
         tree = load_html(_without_xml_declaration(html))
         if tree is None:
