@@ -13,7 +13,10 @@ its own, so that it does not share the sender's interpreter:
 - briefing: ``briefing send`` of the seeds edition (fresh SQLite store,
   ``BRIEFING_SECRET_KEY`` set, so every copy has its own unsubscribe token);
 - briefing with ``smtp.connections = --connections`` (default 4) SMTP sessions at once;
-- today's code: the same command from commit ``a2d3cff`` (``bench/baseline.py``).
+- today's code: the same command from commit ``a2d3cff`` (``bench/baseline.py``);
+- the marginal cost of the other N - 1 recipients: the floor and ``briefing send``
+  run again for one recipient, and the difference taken: what the delivery loop
+  costs beside smtplib's, without the fixed start-up and the edition's build.
 
 The load average (``os.getloadavg``) is printed before and after: on a shared machine
 the ratios move with it.
@@ -137,13 +140,20 @@ def main() -> None:
                     [sys.executable, "-m", "briefing", "-q", "--config", str(work / "old.toml"), "send"],
                     env_for(old) | {"BRIEFING_SECRET_KEY": SECRET}),
             }
+            one = write_project(work, port, 1, name="one.toml")
+            runs |= {
+                "floor, one recipient": ([sys.executable, __file__, "--raw", str(port), "1", str(eml)], env),
+                "briefing send, one recipient": (
+                    [sys.executable, "-m", "briefing", "-q", "--config", str(one), "send"], env),
+            }
+            expected = {label: 1 for label in runs if label.endswith("one recipient")}
             for label, (command, run_env) in runs.items():
                 best = float("inf")
                 for _ in range(args.repeat):
                     shutil.rmtree(work / "var", ignore_errors=True)
                     best = min(best, timed(command, run_env, work))
-                    if (got := received()) != n:
-                        sys.exit(f"{label}: the server received {got} messages for {n} recipients")
+                    if (got := received()) != expected.get(label, n):
+                        sys.exit(f"{label}: the server received {got} messages for {expected.get(label, n)} recipients")
                 results[label] = best
     finally:
         server.stdin.close()
@@ -158,7 +168,14 @@ def report(n: int, results: dict[str, float]) -> None:
     print(f"send of the seeds edition to {n:,} recipients (whole processes, best of runs):")
     print(f"  {'':<40} {'seconds':>8} {'msg/s':>8} {'vs floor':>9}")
     for label, seconds in results.items():
-        print(f"  {label:<40} {seconds:>8.2f} {n / seconds:>8.0f} {seconds / floor:>8.2f}x")
+        if not label.endswith("one recipient"):
+            print(f"  {label:<40} {seconds:>8.2f} {n / seconds:>8.0f} {seconds / floor:>8.2f}x")
+    fixed, floor_fixed = results["briefing send, one recipient"], results["floor, one recipient"]
+    loop, floor_loop = results["briefing send"] - fixed, floor - floor_fixed
+    print(f"  fixed cost (one recipient): briefing {fixed:.2f} s (start-up, store, ingest, build, render), "
+          f"floor {floor_fixed:.2f} s")
+    print(f"  the other {n - 1:,} recipients: briefing {loop:.2f} s, floor {floor_loop:.2f} s: "
+          f"{loop / floor_loop:.2f}x ({loop / (n - 1) * 1000:.2f} vs {floor_loop / (n - 1) * 1000:.2f} ms a message)")
     now, before = results["briefing send"], results["briefing send, today's code (a2d3cff)"]
     print(f"  briefing is {before / now:.2f}x faster than today's code")
 
