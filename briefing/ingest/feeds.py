@@ -126,7 +126,7 @@ class HttpFetcher:
         if last_modified:
             sent["If-Modified-Since"] = last_modified
         try:
-            self.safe.start(url, trust_origin=self.trust_origin)
+            self.safe.start(url, trust_origin=self.trust_origin, private_headers=tuple(headers or {}))
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
             raise SourceError(url, f"cannot fetch: {exc or type(exc).__name__}") from None
         deadline = self.safe.policy.deadline or time.monotonic() + self.timeout

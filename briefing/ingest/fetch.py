@@ -160,6 +160,8 @@ class SafeClient:
                  transport: httpx.BaseTransport | None = None, public: Callable[[str], bool] = is_public) -> None:
         self.timeout = timeout
         self.policy = AddressPolicy(allow_private=allow_private, resolver=resolver, public=public)
+        self.origin: tuple[str, str, int] = ("", "", 0)
+        self.private_headers: tuple[str, ...] = ()
         self.client = httpx.Client(
             timeout=httpx.Timeout(timeout), follow_redirects=True, max_redirects=max_redirects,
             headers={"User-Agent": user_agent, "Accept": accept}, transport=transport,  # None: env proxies honoured
@@ -179,6 +181,9 @@ class SafeClient:
     def _check_hop(self, request: httpx.Request) -> None:
         port = request.url.port or _DEFAULT_PORTS.get(request.url.scheme, 0)
         host = request.url.host.lower()
+        if self.private_headers and (request.url.scheme, host, port) != self.origin:
+            for name in self.private_headers:  # httpx drops Authorization itself; a feed's own secrets too
+                request.headers.pop(name, None)
         if self.policy.allow_private or (host, port) == self.policy.trusted:
             return
         try:
@@ -190,12 +195,18 @@ class SafeClient:
             except httpcore.ConnectError:
                 return  # unresolvable: the connection itself fails, with httpx's own error
 
-    def start(self, url: str, *, trust_origin: bool) -> None:
-        """Arm the deadline for one request to ``url``; trust its own host and port if asked."""
+    def start(self, url: str, *, trust_origin: bool, private_headers: Iterable[str] = ()) -> None:
+        """Arm the deadline for one request to ``url``; trust its own host and port if asked.
+
+        ``private_headers`` (a feed's ``headers_env``, which may hold an API key) are sent
+        to ``url``'s own scheme, host and port only: a redirect elsewhere goes without them.
+        """
         self.policy.deadline = time.monotonic() + self.timeout
         parts = httpx.URL(url)
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
         self.policy.trusted = (parts.host.lower(), port) if trust_origin else None
+        self.origin = (parts.scheme, parts.host.lower(), port)
+        self.private_headers = tuple(private_headers)
 
     def close(self) -> None:
         self.client.close()

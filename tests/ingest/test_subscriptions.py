@@ -262,3 +262,24 @@ def test_a_missing_secret_variable_is_a_settings_error_exit_2(
 def test_bad_feed_tables_are_settings_errors(table: dict[str, Any], message: str, make_config: ConfigMaker) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings(make_config(sources={"feeds": [table]}), env={})
+
+
+def test_a_feeds_secret_headers_do_not_follow_a_redirect_to_another_origin(
+        feed_server: FeedServer, other_server: FeedServer, make_config: ConfigMaker, tmp_path: Path,
+        clock: FixedClock) -> None:
+    body = (feeds_dir() / "reddit.rss").read_bytes()
+    elsewhere = other_server.file("/moved.rss", body)
+    url = feed_server.redirect("/private.rss", elsewhere)
+    same = feed_server.redirect("/same.rss", feed_server.file("/same-target.rss", body))
+    (tmp_path / "articles").mkdir()
+    tables = [{"url": url, "name": "private", "headers_env": {"X-Api-Key": "FEED_KEY"}},
+              {"url": same, "name": "same host", "headers_env": {"X-Api-Key": "FEED_KEY"}}]
+    config = make_config(sources={"folders": ["articles"], "feeds": tables, "full_text": "never",
+                                  "allow_private_hosts": True})
+    settings = load_settings(config, env={"FEED_KEY": "k-123"})
+    with Store.open(settings.store.path) as store:
+        report = collect(settings, store, clock)
+    assert report.feed_errors == ()
+    assert feed_server.hits("/private.rss")[0].headers["X-Api-Key"] == "k-123"
+    assert "X-Api-Key" not in other_server.hits("/moved.rss")[0].headers  # another port is another origin
+    assert feed_server.hits("/same-target.rss")[0].headers["X-Api-Key"] == "k-123"  # its own origin keeps it
