@@ -38,6 +38,7 @@ def make_environment(templates: Path, site_url: str) -> Environment:
     env.filters["date"] = format_date
     env.filters["href"] = lambda url, root="": href(url, site_url, root)
     env.filters["anchor"] = sentence_anchor
+    env.filters["in_order"] = lambda ids, numbers: sorted(ids, key=numbers.__getitem__)  # [1] [3], not [3] [1]
     env.filters["host"] = lambda url: urlsplit(http_url(url)).hostname or url
     env.globals["sentence_url"] = lambda story, point, article_id: sentence_url(story, point, article_id, site_url)
     return env

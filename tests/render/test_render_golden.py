@@ -12,6 +12,7 @@ output on purpose, regenerate the files and review the diff:
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def test_a_multi_story_edition_matches_the_golden_file(multi_site: Path, golden:
         assert [text.index(title) for title in titles] == sorted(text.index(title) for title in titles)  # in order
     assert "Also this week" in text
     assert ("Also on topic &lt;2&gt; &amp; more" if golden.endswith(".html") else "Also on topic <2> & more") in text
+    cited = re.findall(r"\[(\d+), (\d+)\]", text) if golden.endswith(".txt") else re.findall(
+        r">\[(\d+)\]</a> <a [^>]*>\[(\d+)\]</a>", text)
+    assert cited and all(int(a) < int(b) for a, b in cited)  # a merged bullet's sources in order: [1] [2]
     _compare(actual, golden, request)
 
 
