@@ -103,7 +103,7 @@ def write_site(
     key = current.edition.key
     written.append(write_if_changed(_edition_path(root, key, "email.html"), email.html))
     written.append(write_if_changed(_edition_path(root, key, "email.txt"), email.text))
-    linked = linked_article_ids(editions)
+    linked = linked_article_ids(editions, site_url)
     for article in articles:
         # Only articles an edition links to this page (see article_page) get one.
         if article.id in linked and not http_url(article.url):
@@ -117,9 +117,19 @@ def write_site(
     return Site(root=root, files=tuple(written))
 
 
-def linked_article_ids(editions: Sequence[Briefing]) -> set[str]:
-    """Ids of every article the editions reference (each reference may be a link to its page here)."""
-    return {ref.id for briefing in editions for story in briefing.stories for ref in story.articles}
+def linked_article_ids(editions: Sequence[Briefing], site_url: str) -> set[str]:
+    """Ids of every article the editions reference or list under "Also this week" by its page here.
+
+    A story's references carry the id (each may be a link to its page here); an ``AlsoItem``
+    carries only its link, which is ``article_page(site_url, id)`` for an article without one.
+    """
+    linked = {ref.id for briefing in editions for story in briefing.stories for ref in story.articles}
+    pages = article_page(site_url, "").removesuffix(".html")  # {site_url}articles/
+    for briefing in editions:
+        for item in briefing.also:
+            if item.url.startswith(pages) and item.url.endswith(".html"):
+                linked.add(item.url[len(pages):-len(".html")])
+    return linked
 
 
 def _edition_path(root: Path, key: str, name: str) -> Path:
