@@ -25,8 +25,11 @@ bytes, rewrites it. So writing thousands of article pages costs a create, a
 write and a rename each.
 
 A build does each piece of work once: an article page is rendered only for an
-article that an edition of the archive links (not for every unpublished
-article the week brought), and a file whose bytes are already on disk is left
+article that an edition of the archive links (a story's source or an "Also this
+week" line; not every unpublished article the week brought), from one compiled
+template whose shell is rendered once (``render/pages.py``), into a folder
+checked once; an edition's feed HTML is rendered once for RSS and Atom; and a
+file whose bytes are already on disk (same size, then same bytes) is left
 alone (no rewrite, no new mtime: rsync and caches see nothing changed).
 """
 
