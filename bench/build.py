@@ -31,7 +31,7 @@ here; ``--max-stories`` sets both). In each process:
   ``--repeat``. The edition is not claimed, so every build starts from the same store.
 
 Printed: both trees' build times, the ratio baseline/this tree, stories and pages written,
-and the load average of the run (2 cores shared: measure when it is low).
+and the load average before and after the run (2 cores shared: measure when it is low).
 """
 
 from __future__ import annotations
@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--max-stories", type=int, default=None, help="briefing.max_stories for both trees")
     parser.add_argument("--profile", action="store_true", help="this tree only: cProfile one build, top 25")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-build-") as temp:
         temp_path = Path(temp)
         folder = temp_path / "articles"
@@ -191,8 +192,8 @@ def main() -> None:
                   f"{row['also']:>5} {row['pages']:>14,}")
         print(f"{case:<13} build {float(base['build']) / float(ours['build']):.1f}x faster than {args.baseline}"  # type: ignore[arg-type]
               f"; lead story here: {str(ours['first'])[:60]!r}")
-    print("load average (1, 5, 15 min) after the run: " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
-          + f" on {os.cpu_count()} cores")
+    print("load average (1, 5, 15 min) before the run: " + ", ".join(f"{x:.2f}" for x in load_before)
+          + "; after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
