@@ -11,7 +11,8 @@ Two cases, each tree given the same folder:
 
 - "no topic": those N files, no ``[topic]``: every article is on topic (the baseline has
   no topic; here the whole pool is grouped and ranked, 8 stories are told and every other
-  group is an "Also this week" line, which links the article's page: all N pages are written);
+  group is an "Also this week" line, which links its lead article's page: a page is written
+  for each of those and for each story's sources, about 4,750 of the 5,000);
 - "sample topic": the same N files plus 39 on-topic ones (the five seeds, the 30 rare-earth
   files of clusters-dev, tests/fixtures/topic/on), this tree with the sample ``[topic]`` of
   config/briefing.toml (exemplars: the seeds), the baseline as it is (it has no topic).
