@@ -15,9 +15,21 @@ to stay inside ``out/`` (symlinks resolved); files are written atomically
 by all (0644) so that it can serve them at all. Links between our own pages
 are relative, so the archive works from any static file server.
 
+What "atomically" guarantees: whatever happens to the build process (an
+exception, SIGKILL, a full disk), a file holds either its old bytes or all of
+its new ones, never a part, because its final name only ever appears by
+renaming a complete temporary file of the same folder over it (``os.replace``).
+There is no fsync: after a power cut a file the build had just renamed may be
+older or empty, as the filesystem decides, and the next build, which compares
+bytes, rewrites it. So writing thousands of article pages costs a create, a
+write and a rename each.
+
 A build does each piece of work once: an article page is rendered only for an
-article that an edition of the archive links (not for every unpublished
-article the week brought), and a file whose bytes are already on disk is left
+article that an edition of the archive links (a story's source or an "Also this
+week" line; not every unpublished article the week brought), from one compiled
+template whose shell is rendered once (``render/pages.py``), into a folder
+checked once; an edition's feed HTML is rendered once for RSS and Atom; and a
+file whose bytes are already on disk (same size, then same bytes) is left
 alone (no rewrite, no new mtime: rsync and caches see nothing changed).
 """
 
@@ -25,8 +37,10 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
+import stat
+import threading
 from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
 
 from jinja2 import Environment
@@ -35,6 +49,7 @@ from briefing.errors import RenderError
 from briefing.models import EDITION_KEY, Article, Briefing, RenderedEmail, Site
 from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
+from briefing.render.pages import BlockPages
 from briefing.safety import http_url
 from briefing.summarise.sections import BOILERPLATE_INLINE
 from briefing.summarise.sentences import split_sentences
@@ -69,17 +84,68 @@ def write_if_changed(path: Path, data: str | bytes) -> Path:
 
 
 def write_file(path: Path, data: str | bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see the module's docstring for what that guarantees)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    _replace(str(path.parent), path.name, data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def _replace(folder: str, name: str, payload: bytes) -> None:
+    """``folder``/``name`` := ``payload``, by renaming a complete temporary file of ``folder`` over it."""
+    temporary = os.path.join(folder, f".tmp-{os.getpid()}-{threading.get_ident()}-{name}")
+    handle = _create(temporary)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.chmod(temporary, FILE_MODE)  # mkstemp makes 0600: a web server could not read it
-        os.replace(temporary, path)
+        try:
+            os.fchmod(handle, FILE_MODE)  # whatever the umask: a web server must be able to read it
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
+        os.replace(temporary, os.path.join(folder, name))
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with suppress(OSError):
+            os.unlink(temporary)
         raise
+
+
+def _create(temporary: str) -> int:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        return os.open(temporary, flags, FILE_MODE)
+    except FileExistsError:  # left by a killed process that had our pid: never renamed, so not a page
+        os.unlink(temporary)
+        return os.open(temporary, flags, FILE_MODE)
+
+
+def _write_article_pages(root: Path, env: Environment, title: str, articles: Sequence[Article]) -> list[Path]:
+    """A page for each of ``articles``: one template, the folder checked once, unchanged pages left alone."""
+    if not articles:
+        return []
+    folder = safe_path(root, "articles")  # resolved once: it must not lead outside ``root``
+    folder.mkdir(parents=True, exist_ok=True)
+    pages = BlockPages(env, "article.html", ("title", "main"), title=title, root="../")
+    written = []
+    for article in articles:
+        name = _article_name(article.id)
+        written.append(_write_page(folder, name, _article_page(pages, article).encode("utf-8")))
+    return written
+
+
+def _write_page(folder: Path, name: str, payload: bytes) -> Path:
+    """``write_if_changed`` for a file ``name`` of the resolved ``folder``, at a stat (and a read) when unchanged."""
+    path = folder / name
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    if found is not None and stat.S_ISLNK(found.st_mode):
+        return write_if_changed(safe_path(folder, name), payload)  # resolved and refused if it leads outside
+    if found is not None and found.st_size == len(payload):
+        with suppress(OSError):
+            if path.read_bytes() == payload:
+                return path
+    _replace(str(folder), name, payload)
     return path
 
 
@@ -103,23 +169,40 @@ def write_site(
     key = current.edition.key
     written.append(write_if_changed(_edition_path(root, key, "email.html"), email.html))
     written.append(write_if_changed(_edition_path(root, key, "email.txt"), email.text))
-    linked = linked_article_ids(editions)
-    for article in articles:
-        # Only articles an edition links to this page (see article_page) get one.
-        if article.id in linked and not http_url(article.url):
-            written.append(write_if_changed(_article_path(root, article.id), _article_page(env, article, title)))
+    linked = linked_article_ids(editions, site_url)
+    # Only articles an edition links to this page (see article_page) get one.
+    shown = [article for article in articles if article.id in linked and not http_url(article.url)]
+    written += _write_article_pages(root, env, title, shown)
     written.append(write_if_changed(safe_path(root, "index.html"), _index_page(env, title, editions)))
     feed_editions = list(editions[:keep])
+    items: dict[str, str] = {}  # each edition's HTML, rendered once for both feeds
+
+    def feed_item(briefing: Briefing) -> str:
+        key = briefing.edition.key
+        if key not in items:
+            items[key] = _feed_item(env, briefing, site_url)
+        return items[key]
+
     for name in ("feed.xml", "atom.xml"):
-        generator = build_feed(title, site_url, feed_editions, lambda b: _feed_item(env, b, site_url), self_name=name)
+        generator = build_feed(title, site_url, feed_editions, feed_item, self_name=name)
         document = generator.rss_str(pretty=True) if name == "feed.xml" else generator.atom_str(pretty=True)
         written.append(write_if_changed(safe_path(root, name), bytes(document)))
     return Site(root=root, files=tuple(written))
 
 
-def linked_article_ids(editions: Sequence[Briefing]) -> set[str]:
-    """Ids of every article the editions reference (each reference may be a link to its page here)."""
-    return {ref.id for briefing in editions for story in briefing.stories for ref in story.articles}
+def linked_article_ids(editions: Sequence[Briefing], site_url: str) -> set[str]:
+    """Ids of every article the editions reference or list under "Also this week" by its page here.
+
+    A story's references carry the id (each may be a link to its page here); an ``AlsoItem``
+    carries only its link, which is ``article_page(site_url, id)`` for an article without one.
+    """
+    linked = {ref.id for briefing in editions for story in briefing.stories for ref in story.articles}
+    pages = article_page(site_url, "").removesuffix(".html")  # {site_url}articles/
+    for briefing in editions:
+        for item in briefing.also:
+            if item.url.startswith(pages) and item.url.endswith(".html"):
+                linked.add(item.url[len(pages):-len(".html")])
+    return linked
 
 
 def _edition_path(root: Path, key: str, name: str) -> Path:
@@ -128,10 +211,10 @@ def _edition_path(root: Path, key: str, name: str) -> Path:
     return safe_path(root, key, name)
 
 
-def _article_path(root: Path, article_id: str) -> Path:
+def _article_name(article_id: str) -> str:
     if not ARTICLE_ID.match(article_id):
         raise RenderError(f"bad article id {article_id!r}")
-    return safe_path(root, "articles", f"{article_id}.html")
+    return f"{article_id}.html"
 
 
 def _edition_page(env: Environment, briefing: Briefing, site_url: str) -> str:
@@ -157,9 +240,8 @@ def _clean_line(line: str) -> str:
     return line
 
 
-def _article_page(env: Environment, article: Article, title: str) -> str:
+def _article_page(pages: BlockPages, article: Article) -> str:
     # One sentence a span, with the id a bullet's link names (``fragments.sentence_anchor``);
     # the inline page furniture the summariser never saw is left out here too.
     paragraphs = [split_sentences(_clean_line(p)) for p in article.text.split("\n") if p.strip()]
-    return render(env, "article.html", title=title, root="../", article=article, paragraphs=paragraphs,
-                  original=http_url(article.url))
+    return pages.render(article=article, paragraphs=paragraphs, original=http_url(article.url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
@@ -11,6 +12,7 @@ from ahocorasick_rs import AhoCorasick
 from briefing.gazetteer import Entity, load_gazetteer
 
 KIND_ORDER = ("company", "organisation", "person", "country", "material")
+_WORDISH = frozenset(string.ascii_letters + string.digits + "_-")  # what the patterns' (?<![\w-]) and (?![\w-]) refuse, in ASCII
 
 
 def entities_in(text: str) -> set[str]:
@@ -21,8 +23,15 @@ def entities_in(text: str) -> set[str]:
     instead of once per alias); only the survivors pay for the word-boundary regex.
     """
     automaton, owners = _automaton()
-    present = {owner for index, _, _ in automaton.find_matches_as_indexes(text.lower(), overlapping=True)
-               for owner in owners[index]}
+    lowered = text.lower()
+    found = automaton.find_matches_as_indexes(lowered, overlapping=True)
+    if text.isascii():
+        # In ASCII text a regex match is an automaton hit with no word character or hyphen on
+        # either side: hits inside words ("ree" in "agree") rule their entity out without a search.
+        end = len(lowered)
+        found = [(index, start, stop) for index, start, stop in found
+                 if (start == 0 or lowered[start - 1] not in _WORDISH) and (stop == end or lowered[stop] not in _WORDISH)]
+    present = {owner for index, _, _ in found for owner in owners[index]}
     return {entity.name for position, (entity, _) in enumerate(_needles())
             if position in present and entity.pattern.search(text)}
 

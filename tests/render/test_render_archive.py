@@ -19,7 +19,7 @@ from jinja2 import Environment
 from lxml import html as lxml_html
 
 from briefing.errors import RenderError
-from briefing.models import Article, ArticleRef, Briefing, Sections
+from briefing.models import AlsoItem, Article, ArticleRef, Briefing, Sections
 from tests.render.conftest import SeedsSite, static_server
 from tests.render.email_rules import parse_errors
 from tests.render.synthetic import SITE, publish, weekly_editions
@@ -107,6 +107,19 @@ def test_only_articles_an_edition_links_get_a_page(tmp_path: Path, env: Environm
     shown, unshown = article("00000000000000aa"), article("00000000000000bb")
     publish(tmp_path, env, linking(weekly_editions(1), (shown,)), articles=(shown, unshown))
     assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["00000000000000aa.html"]
+
+
+def test_an_also_line_links_a_page_that_is_written(tmp_path: Path, env: Environment) -> None:
+    listed, elsewhere, unlisted = article("00000000000000cc"), article("00000000000000dd"), article("00000000000000ee")
+    also = (AlsoItem(title=listed.title, url=f"{SITE}articles/{listed.id}.html", source="feed", relevance=1.0),
+            AlsoItem(title="Elsewhere", url=f"https://example.org/{elsewhere.id}.html", source="feed", relevance=1.0))
+    editions = weekly_editions(1)
+    publish(tmp_path, env, [replace(editions[0], also=also)], articles=(listed, elsewhere, unlisted))
+    assert sorted(p.name for p in (tmp_path / "articles").iterdir()) == ["00000000000000cc.html"]
+    edition = tmp_path / editions[0].edition.key / "index.html"
+    targets = [link for link in page(edition).xpath("//section[@id='also']//a/@href") if not urlsplit(link).scheme]
+    assert targets == ["../articles/00000000000000cc.html"]
+    assert (edition.parent / targets[0]).resolve().is_file()
 
 
 def test_a_rebuild_leaves_unchanged_files_alone(tmp_path: Path, env: Environment) -> None:

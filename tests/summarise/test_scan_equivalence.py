@@ -35,7 +35,8 @@ def texts() -> list[str]:
     found += [path.read_text("utf-8") for path in sorted((SHARED / "data" / "clusters-dev").glob("*.txt"))]
     chooser = random.Random(17)
     pieces = ["Lynas", "LYNAS", "lynas's", "Nd", "ND", "nd", "NdFeB", "China's", "İstanbul", "Straße", "’s", "-", " ",
-              "U.S.", "EU", "eu", "Baotou", "rare-earth", "the", "and", "’", "'", "\n", "σίσυφος", "Σ"]
+              "U.S.", "EU", "eu", "Baotou", "rare-earth", "the", "and", "’", "'", "\n", "σίσυφος", "Σ",
+              "_", "7", "x", "agree", "Lynas_", "-Lynas"]  # ASCII texts: a hit inside a word or beside "_", "-", a digit
     found += ["".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 30))) for _ in range(2000)]
     return found
 
