@@ -62,7 +62,6 @@ class Article:
     url: str
     published: datetime | None
     ingested: datetime
-    sections: Sections
 
     @property
     def when(self) -> datetime:
