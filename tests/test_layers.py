@@ -93,7 +93,7 @@ def _inside(module: str, entry: str) -> bool:
 
 def crossing(module: str, names: set[str]) -> list[str]:
     """The imports of ``module`` into a package ``APART`` from its own."""
-    found = set()
+    found: set[str] = set()
     for first, second in APART:
         for mine, theirs in ((first, second), (second, first)):
             if _inside(module, mine):
