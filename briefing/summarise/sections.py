@@ -46,9 +46,10 @@ __all__ = [
     "HEADING_MAX_WORDS", "HEADLINE_MAX_WORDS", "SPLIT_CACHE_SIZE", "sections_of", "split_sections",
 ]
 
-#: Texts whose sections are remembered (``sections_of``): more than a build's pool of
-#: articles in the benches, bounded so a long-running scheduler or web process does not grow.
-SPLIT_CACHE_SIZE = 16_384
+#: Texts whose sections are remembered (``sections_of``): a build's whole pool (5,000
+#: articles in bench/build.py) is split once; bounded so a long-running scheduler or web
+#: process holds at most this many texts' sections.
+SPLIT_CACHE_SIZE = 8_192
 
 
 def sections_of(article: Article) -> Sections:
