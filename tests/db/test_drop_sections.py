@@ -1,4 +1,4 @@
-"""Revision 0007: a store made at 0006, with the sections ingest used to store, upgrades and builds the same edition.
+"""Revision 0007: a store made at 0006 (SQLite or PostgreSQL), with the sections ingest used to store, upgrades and builds the same edition.
 
 The old store is made the way an older briefing left it: Alembic up to ``0006``
 (``PRAGMA user_version`` 6 on SQLite), every row of a store that ingested the same
@@ -14,8 +14,9 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
+import pytest
 from alembic import command
-from sqlalchemy import Column, Text, insert, inspect, select, table
+from sqlalchemy import Text, column, insert, inspect, select, table
 
 from briefing.clock import FixedClock
 from briefing.db import migrate, schema
@@ -38,9 +39,13 @@ OLD = "0006"
 FOLDERS = {"folders": ["seeds", "clusters"]}
 
 
-def test_a_store_made_at_0006_upgrades_and_builds_the_same_edition(make_config: ConfigMaker, tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", [pytest.param("sqlite", marks=pytest.mark.sqlite_only), "postgresql"])
+def test_a_store_made_at_0006_upgrades_and_builds_the_same_edition(
+    engine: str, make_config: ConfigMaker, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     shutil.copytree(shared_path("data", "clusters-dev"), tmp_path / "clusters", ignore=shutil.ignore_patterns("*.json"))
-    old_settings = load_settings(make_config(sources=FOLDERS), env={})
+    where = {"url": request.getfixturevalue("pg_url")} if engine == "postgresql" else {}
+    old_settings = load_settings(make_config(sources=FOLDERS, store=where), env={})
     new_settings = load_settings(write_config(tmp_path / "new.toml", project_sections(
         sources=FOLDERS, store={"path": "var/new.db", "url": postgresql_schema(tmp_path / "new") if TEST_STORE_URL else ""},
         output={"dir": "out-new"})), env={})
@@ -57,7 +62,8 @@ def test_a_store_made_at_0006_upgrades_and_builds_the_same_edition(make_config: 
         assert store.database.run("SELECT version_num FROM alembic_version").scalar_one() == migrate.head()
         assert "sections" not in {c["name"] for c in inspect(connection).get_columns("articles")}
         assert {i["name"] for i in inspect(connection).get_indexes("articles")} >= {"articles_text_hash"}
-        if connection.dialect.name == "sqlite":
+        assert connection.dialect.name == engine
+        if engine == "sqlite":
             assert store.database.raw.execute("PRAGMA user_version").fetchone()[0] == len(migrate.revisions())
         assert sorted(tuple(r.values()) for r in _rows(store, "articles")) == sorted(
             tuple(r.values()) for r in rows["articles"])
@@ -81,10 +87,11 @@ def _make_old_store(settings: Settings, rows: dict[str, list[dict[str, object]]]
             for name, found in rows.items():
                 if not found:
                     continue
-                columns = [*found[0], *(["sections"] if name == "articles" else [])]
+                columns = [column(c.name, c.type) for c in schema.metadata.tables[name].columns]
                 if name == "articles":
+                    columns.append(column("sections", Text()))
                     found = [{**r, "sections": json.dumps(asdict(split_sections(str(r["text"]))))} for r in found]
-                connection.execute(insert(table(name, *(Column(c, Text) for c in columns))), found)
+                connection.execute(insert(table(name, *columns)), found)
             if sqlite:
                 connection.exec_driver_sql(f"PRAGMA user_version = {migrate.revisions().index(OLD) + 1}")
             connection.exec_driver_sql("COMMIT")
