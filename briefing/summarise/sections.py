@@ -41,6 +41,7 @@ from briefing.layout import (
 )
 from briefing.models import Article, Sections
 
+# The layout's names stay importable from here, where they lived before ``briefing.layout``.
 __all__ = [
     "BOILERPLATE_INLINE", "BOILERPLATE_LINES", "DATE_LINE", "HEADING_KINDS", "HEADING_MAX_CHARS",
     "HEADING_MAX_WORDS", "HEADLINE_MAX_WORDS", "SPLIT_CACHE_SIZE", "sections_of", "split_sections",
