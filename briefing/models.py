@@ -41,7 +41,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Sections:
-    """An article split into the parts a briefing is made of."""
+    """An article split into the parts a briefing is made of (by the summariser:
+    ``summarise.sections.sections_of``; articles carry only their text)."""
 
     title: str  # title line when the text had one, else ""
     highlights: tuple[str, ...]
@@ -62,7 +63,6 @@ class Article:
     url: str
     published: datetime | None
     ingested: datetime
-    sections: Sections
 
     @property
     def when(self) -> datetime:

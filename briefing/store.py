@@ -12,10 +12,9 @@ database enforces every uniqueness, so re-ingesting the same text adds nothing
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -25,7 +24,7 @@ from briefing.db import migrate, schema
 from briefing.db.database import Database
 from briefing.db.engine import sqlite_file, store_url
 from briefing.errors import StoreError
-from briefing.models import FINAL_DELIVERY, Article, DeliveryStatus, EditionStatus, Sections, SubscriberStatus
+from briefing.models import FINAL_DELIVERY, Article, DeliveryStatus, EditionStatus, SubscriberStatus
 
 if TYPE_CHECKING:
     from briefing.settings import StoreSettings
@@ -267,10 +266,9 @@ class Store:
     def replace_article(self, article: Article, *, text_hash: str) -> None:
         """Store a new version of ``article`` under its id (its file changed)."""
         self._run(
-            "UPDATE articles SET title = ?, text = ?, url = ?, sections = ?, published = ?,"
+            "UPDATE articles SET title = ?, text = ?, url = ?, published = ?,"
             " text_hash = ?, version = version + 1 WHERE id = ?",
-            (article.title, article.text, article.url, json.dumps(asdict(article.sections)),
-             _iso(article.published), text_hash, article.id),
+            (article.title, article.text, article.url, _iso(article.published), text_hash, article.id),
         )
 
     # --- the same, a batch at a time (briefing.ingest.record.record_all) ----
@@ -579,30 +577,23 @@ def article_row(article: Article, *, origin: str, canonical_url: str = "", guid:
     return {
         "id": article.id, "source": article.source, "origin": origin, "url": article.url,
         "canonical_url": canonical_url, "guid": guid, "title": article.title, "text": article.text,
-        "sections": _sections_json(article.sections), "published": _iso(article.published),
+        "published": _iso(article.published),
         "ingested": article.ingested.isoformat(), "text_hash": text_hash or article.id,
     }
 
 
-def _sections_json(sections: Sections) -> str:
-    """``json.dumps(asdict(sections))`` without ``asdict``'s deep copy (the same JSON)."""
-    return json.dumps({item.name: getattr(sections, item.name) for item in fields(sections)})
-
-
 _CHUNK = 500  # values per IN (...) list
-_ARTICLE_COLUMNS = "id, source, title, text, url, published, ingested, sections"
+_ARTICLE_COLUMNS = "id, source, title, text, url, published, ingested"
 _SOURCE_COLUMNS = "name, kind, url, etag, last_modified, last_error, last_error_at, failures, disabled"
 _SUBSCRIBER_COLUMNS = ", ".join(f.name for f in fields(Subscriber))
 
 
 def _article(row: tuple[object, ...]) -> Article:
-    id_, source, title, text, url, published, ingested, sections = row
-    parts = json.loads(str(sections))
+    id_, source, title, text, url, published, ingested = row
     return Article(
         id=str(id_), source=str(source), title=str(title), text=str(text), url=str(url),
         published=datetime.fromisoformat(str(published)) if published else None,
         ingested=datetime.fromisoformat(str(ingested)),
-        sections=Sections(title=parts["title"], **{k: tuple(v) for k, v in parts.items() if k != "title"}),
     )
 
 

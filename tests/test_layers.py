@@ -4,6 +4,13 @@ The layers are the ones README's "How it works" states; the graph is read from
 the source (every ``import`` and ``from ... import`` anywhere in a module,
 function-level and ``TYPE_CHECKING`` imports included), so a lazy import does
 not hide a dependency.
+
+Some packages of the same or neighbouring layers must not import each other at all
+(``APART``): ingest and the summariser read text with the neutral ``briefing.layout``
+and ``briefing.sentences`` (foundation), and the summariser splits an article's
+sections itself, so ingest importing the summariser (as it once did to split sections
+at ingest) fails here, and so would the summariser importing ingest (it stays pure:
+articles in, stories out).
 """
 
 from __future__ import annotations
@@ -19,7 +26,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "briefing"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation", ("briefing", "briefing.models", "briefing.errors", "briefing.settings", "briefing.resources",
                     "briefing.addresses", "briefing.phrases", "briefing.gazetteer", "briefing.opml",
-                    "briefing.safety", "briefing.clock", "briefing.serialise")),
+                    "briefing.safety", "briefing.clock", "briefing.serialise", "briefing.sentences",
+                    "briefing.layout")),
     ("store", ("briefing.db", "briefing.store", "briefing.tokens", "briefing.subscribers")),
     ("text analysis", ("briefing.summarise", "briefing.feedfilter")),
     ("ingest", ("briefing.ingest",)),
@@ -30,6 +38,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("services", ("briefing.schedule", "briefing.web")),
     ("command line", ("briefing.cli", "briefing.__main__")),
 )
+
+# Pairs of packages neither of which may import the other, whatever their layers.
+APART: tuple[tuple[str, str], ...] = (("briefing.ingest", "briefing.summarise"),)
 
 
 def layer_of(module: str) -> int:
@@ -76,6 +87,20 @@ def upward(module: str, names: set[str]) -> list[str]:
     return sorted(f"{name} ({LAYERS[layer_of(name)][0]})" for name in names if layer_of(name) > here)
 
 
+def _inside(module: str, entry: str) -> bool:
+    return module == entry or module.startswith(entry + ".")
+
+
+def crossing(module: str, names: set[str]) -> list[str]:
+    """The imports of ``module`` into a package ``APART`` from its own."""
+    found: set[str] = set()
+    for first, second in APART:
+        for mine, theirs in ((first, second), (second, first)):
+            if _inside(module, mine):
+                found.update(name for name in names if _inside(name, theirs))
+    return sorted(found)
+
+
 def _is_module(name: str) -> bool:
     path = PACKAGE.parent.joinpath(*name.split("."))
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
@@ -96,6 +121,26 @@ def test_imports_point_down(path: Path) -> None:
     module = module_name(path)
     found = upward(module, imported(path))
     assert not found, f"{module} ({LAYERS[layer_of(module)][0]}) imports from a higher layer: {found}"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda path: module_name(path))
+def test_packages_kept_apart_do_not_import_each_other(path: Path) -> None:
+    module = module_name(path)
+    found = crossing(module, imported(path))
+    assert not found, f"{module} imports {found}: {APART} must not import each other (share code through a lower layer)"
+
+
+def test_the_apart_check_sees_ingest_importing_the_summariser() -> None:
+    """The imports ``briefing/ingest/articles.py`` had when ingest split sections fail the check."""
+    old = ("from briefing.models import Article, Document, Sections\n"
+           "from briefing.summarise.sections import split_sections\n"
+           "from briefing.summarise.sentences import shorten, split_sentences\n")
+    names = imports_in(old, "briefing.ingest.articles")
+    assert upward("briefing.ingest.articles", names) == []  # the layers alone allowed it
+    assert crossing("briefing.ingest.articles", names) == ["briefing.summarise.sections", "briefing.summarise.sentences"]
+    assert crossing("briefing.summarise.story", imports_in("import briefing.ingest.fetch\n", "briefing.summarise.story")) == [
+        "briefing.ingest.fetch"]
+    assert crossing("briefing.ingest.articles", imports_in("from briefing import layout\n", "briefing.ingest.articles")) == []
 
 
 def test_the_check_sees_upward_imports_wherever_they_are() -> None:

@@ -36,7 +36,7 @@ articles = Table(
     "articles", metadata, Column("id", Text, primary_key=True), Column("source", Text, nullable=False),
     Column("origin", Text, nullable=False), _text("url"), _text("canonical_url"), _text("guid"),
     Column("title", Text, nullable=False), Column("text", Text, nullable=False),
-    Column("sections", Text, nullable=False), Column("published", Text), Column("ingested", Text, nullable=False),
+    Column("published", Text), Column("ingested", Text, nullable=False),
     _text("text_hash"), Column("version", Integer, nullable=False, server_default="1"),
 )
 files = Table(

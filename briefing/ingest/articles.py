@@ -1,4 +1,11 @@
-"""Documents become articles: a content id, a title and the sections split once."""
+"""Documents become articles: a content id, a title, and the text as ingested.
+
+The text is kept whole (one paragraph, heading or list item a line, headings and list
+markers intact): the summariser splits it into sections when it tells a story
+(``briefing.summarise.sections.sections_of``), so ingest neither splits sections nor
+imports the summariser. The title comes from ``briefing.layout``, the neutral text layer
+under both.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,10 @@ import hashlib
 import re
 from datetime import datetime
 
-from briefing.models import Article, Document, Sections
-from briefing.summarise.sections import split_sections
-from briefing.summarise.sentences import shorten, split_sentences
+from briefing.layout import TITLE_MAX_CHARS, derive_title
+from briefing.models import Article, Document
 
-TITLE_MAX_CHARS = 150
+__all__ = ["TITLE_MAX_CHARS", "article_id", "derive_title", "to_article", "words_id"]
 
 
 def article_id(text: str) -> str:
@@ -25,23 +31,12 @@ def words_id(words: list[str]) -> str:
 
 def to_article(document: Document, ingested: datetime, *, id: str = "") -> Article:
     """The article for ``document``; ``id`` defaults to the hash of its text."""
-    sections = split_sections(document.text)
     return Article(
         id=id or article_id(document.text),
         source=document.source,
-        title=derive_title(document.title, sections),
+        title=derive_title(document.title, document.text),
         text=document.text,
         url=document.url,
         published=document.published,
         ingested=ingested,
-        sections=sections,
     )
-
-
-def derive_title(given: str, sections: Sections) -> str:
-    """The given title, the text's title line, or its first highlight or sentence, shortened."""
-    title = given.strip() or sections.title
-    if not title:
-        lead = sections.highlights or sections.body or sections.implications or ("Untitled",)
-        title = (split_sentences(lead[0]) or ["Untitled"])[0]
-    return shorten(title.rstrip(".").strip(), TITLE_MAX_CHARS)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from briefing.llm.client import Message
 from briefing.models import Article, Story
 from briefing.summarise.rank import rank_sentences
+from briefing.summarise.sections import sections_of
 from briefing.summarise.sentences import shorten, split_sentences
 
 PROMPT_VERSION = "1"
@@ -83,7 +84,7 @@ def best_sentences(article: Article, story: Story) -> list[str]:
     for point in (*story.highlights, *story.implications, *story.questions):
         if article.id in point.sources:
             chosen.append(point.text)
-    body = [s for p in article.sections.body for s in split_sentences(p)]
+    body = [s for p in sections_of(article).body for s in split_sentences(p)]
     for index in rank_sentences(body, SENTENCES_PER_ARTICLE, title=article.title):
         chosen.append(body[index])
     unique = list(dict.fromkeys(shorten(" ".join(s.split()), SENTENCE_CHARS) for s in chosen if s.strip()))

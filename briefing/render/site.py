@@ -46,13 +46,13 @@ from pathlib import Path
 from jinja2 import Environment
 
 from briefing.errors import RenderError
+from briefing.layout import BOILERPLATE_INLINE
 from briefing.models import EDITION_KEY, Article, Briefing, RenderedEmail, Site
 from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
 from briefing.render.pages import BlockPages
 from briefing.safety import http_url
-from briefing.summarise.sections import BOILERPLATE_INLINE
-from briefing.summarise.sentences import split_sentences
+from briefing.sentences import split_sentences
 
 ARTICLE_ID = re.compile(r"^[0-9a-f]{16}\Z")
 FILE_MODE = 0o644

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from briefing.models import Article
 from briefing.summarise.linking import linked, rare_names, specific_entities
+from briefing.summarise.sections import sections_of
 from briefing.summarise.vectors import Vector, idf_table, tfidf, tokens
 
 TOP_TERMS = 25
@@ -34,7 +35,7 @@ def article_vectors(articles: Sequence[Article]) -> list[Vector]:
 
 
 def _article_tokens(article: Article) -> list[str]:
-    lead = " ".join((article.title, *article.sections.highlights))
+    lead = " ".join((article.title, *sections_of(article).highlights))
     return tokens(lead) * 2 + tokens(article.text)
 
 

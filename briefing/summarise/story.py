@@ -48,6 +48,7 @@ from briefing.summarise.points import (
     similarity,
 )
 from briefing.summarise.rank import rank_sentences
+from briefing.summarise.sections import sections_of
 from briefing.summarise.sentences import shorten, split_sentences
 from briefing.summarise.stories import article_vectors
 from briefing.summarise.tags import story_tags
@@ -207,7 +208,7 @@ def _highlights(
     first over all its articles (``_facts_first``); a leading "It"/"The company" whose
     referent is the story's main actor is replaced by the actor's name.
     """
-    sentences = [s for p in article.sections.body for s in split_sentences(p)]
+    sentences = [s for p in sections_of(article).body for s in split_sentences(p)]
     chosen = set(rank_sentences(sentences, HIGHLIGHTS_PER_ARTICLE, title=article.title))
     reports: list[Candidate] = []
     analysis: list[Candidate] = []
@@ -225,7 +226,7 @@ def _highlights(
         found = _candidate(text, article, weight, quote=sentence)
         if found:
             reports.append(found)
-    for rank, highlight in enumerate(s for h in article.sections.highlights for s in split_sentences(h)):
+    for rank, highlight in enumerate(s for h in sections_of(article).highlights for s in split_sentences(h)):
         found = _candidate(highlight, article, fact_score(highlight) - 0.1 * rank)
         if found is None:
             continue
@@ -239,12 +240,13 @@ def _highlights(
 
 def _implications(article: Article) -> list[Candidate]:
     """The best sentences of the implication sections; without any, the detector's strongest."""
-    if not article.sections.implications:
-        found = detect_implications([*article.sections.body, *article.sections.closing])
+    sections = sections_of(article)
+    if not sections.implications:
+        found = detect_implications([*sections.body, *sections.closing])
         strongest = sorted(found, key=lambda pair: -pair[1])
         told = [c for c in (_candidate(s, article, score) for s, score in strongest) if c]
         return told[:DETECTED_PER_ARTICLE]
-    sentences = [s for p in article.sections.implications for s in split_sentences(p) if len(s.split()) >= 6]
+    sentences = [s for p in sections.implications for s in split_sentences(p) if len(s.split()) >= 6]
     # The ranker shortlists the sentences central to the section; of those, the ones
     # that say most plainly what follows (the detector's cues) are told first.
     shortlist = rank_sentences(sentences, IMPLICATIONS_SHORTLIST, title=article.title)
@@ -254,14 +256,14 @@ def _implications(article: Article) -> list[Candidate]:
 
 
 def _questions(article: Article) -> list[Candidate]:
-    found = (_candidate(q, article, 0.0) for q in article.sections.questions)
+    found = (_candidate(q, article, 0.0) for q in sections_of(article).questions)
     return [c for c in found if c]
 
 
 def _dek(lead: Article, told: Sequence[str]) -> str:
     """One line under the title: the lead article's most central body sentence
     (its lede, usually) that repeats neither the title nor a bullet; else none."""
-    sentences = [s for p in lead.sections.body for s in split_sentences(p) if len(s.split()) >= 8]
+    sentences = [s for p in sections_of(lead).body for s in split_sentences(p) if len(s.split()) >= 8]
     picks = rank_sentences(sentences, 3, title=lead.title)
     tidied = [tidy(sentences[i])[0] for i in sorted(picks, key=lambda i: i)]
     feats = compare([*tidied, *told])
@@ -286,9 +288,10 @@ def _title(articles: Sequence[Article], lead: Article) -> str:
 
 def _has_own_title(article: Article) -> bool:
     """False when the article's title was made from its first highlight or sentence."""
-    if article.sections.title:
+    sections = sections_of(article)
+    if sections.title:
         return True
-    first = (article.sections.highlights or article.sections.body or ("",))[0]
+    first = (sections.highlights or sections.body or ("",))[0]
     lead = (split_sentences(first) or [""])[0]
     return _normal(article.title)[:40] != _normal(lead)[:40]
 

@@ -83,7 +83,7 @@ def dump(store: Store) -> dict[str, list[tuple[Any, ...]]]:
     run = store.database.run
     return {
         "articles": sorted(tuple(r) for r in run(
-            "SELECT id, source, origin, url, canonical_url, guid, title, text, sections, published, ingested,"
+            "SELECT id, source, origin, url, canonical_url, guid, title, text, published, ingested,"
             " text_hash, version FROM articles")),
         "sources": sorted(tuple(r) for r in run(
             "SELECT article_id, source, origin, url, canonical_url, guid, matched_by, seen_at FROM article_sources")),
@@ -157,16 +157,23 @@ def test_a_row_stored_meanwhile_sends_the_batch_through_record(open_store: Calla
     assert raced[3].article_id == stored.article_id and store.article_count() == 5
 
 
-def test_stored_sections_are_the_json_of_asdict() -> None:
-    import json as json_module
-    from dataclasses import asdict
+def test_the_stored_text_gives_the_sections_of_the_ingested_text(open_store: Callable[[str], Store]) -> None:
+    """The summariser splits the stored text (no sections are stored): the store keeps every
+    heading line and list marker the split reads, so it finds what the ingested text holds."""
+    from briefing.summarise.sections import sections_of, split_sections
 
-    from briefing.ingest.articles import to_article
-    from briefing.store import _sections_json
-
-    for row in rows()[:50]:
-        sections = to_article(document("bbc", row["id"], "Highlights\n- One.\n\n" + row["text"]), START).sections
-        assert _sections_json(sections) == json_module.dumps(asdict(sections))
+    store = open_store("sections")
+    docs = [document("bbc", row["id"], "Briefing on the week\nHighlights\n- One point.\n\n" + row["text"]
+                     + "\nWhy It Matters\n- It matters.\nKey Questions:\n- What next?") for row in rows()[:40]]
+    results = record_all(store, docs, clock())
+    stored = store.articles([r.article_id for r in results])
+    assert len(stored) == len(docs)
+    for doc, article in zip(docs, stored, strict=True):
+        assert article.text == doc.text
+        sections = sections_of(article)
+        assert sections == split_sections(doc.text)
+        assert sections.title == "Briefing on the week" and sections.highlights == ("One point.",)
+        assert sections.implications == ("It matters.",) and sections.questions == ("What next?",)
 
 
 def test_shingles_and_signatures_are_those_of_the_reference_code() -> None:

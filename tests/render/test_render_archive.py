@@ -19,7 +19,7 @@ from jinja2 import Environment
 from lxml import html as lxml_html
 
 from briefing.errors import RenderError
-from briefing.models import AlsoItem, Article, ArticleRef, Briefing, Sections
+from briefing.models import AlsoItem, Article, ArticleRef, Briefing
 from tests.render.conftest import SeedsSite, static_server
 from tests.render.email_rules import parse_errors
 from tests.render.synthetic import SITE, publish, weekly_editions
@@ -147,10 +147,8 @@ def linking(editions: list[Briefing], articles: tuple[Article, ...]) -> list[Bri
 
 
 def article(id: str, url: str = "", title: str = "A title", source: str = "feed", text: str = "Text.") -> Article:
-    sections = Sections(title="", highlights=(), body=(text,), implications=(), questions=(), closing=())
     moment = datetime(2026, 11, 18, tzinfo=UTC)
-    return Article(id=id, source=source, title=title, text=text, url=url, published=moment, ingested=moment,
-                   sections=sections)
+    return Article(id=id, source=source, title=title, text=text, url=url, published=moment, ingested=moment)
 
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

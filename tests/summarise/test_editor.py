@@ -12,7 +12,7 @@ from briefing.ingest.text import normalise_text
 from briefing.models import Article, Document, Story
 from briefing.summarise.editing import is_dangling, is_junk, is_lead_in, stands_alone, tidy
 from briefing.summarise.points import Candidate, compare, merge_points, same_point
-from briefing.summarise.sections import split_sections
+from briefing.summarise.sections import sections_of, split_sections
 from briefing.summarise.story import StoryBudget, summarise, tell_story
 from tests.summarise.test_story import ref, seed_articles
 
@@ -86,9 +86,9 @@ def test_no_sentence_in_two_sections_and_the_dek_repeats_nothing(seeds: Story) -
 
 def test_a_briefing_style_article_keeps_its_headline_why_it_matters_and_action_points() -> None:
     article = briefing_article()
-    assert article.sections.title == "China tightens export controls on rare-earth magnet technology"
+    assert sections_of(article).title == "China tightens export controls on rare-earth magnet technology"
     story = tell_story([article], ref, StoryBudget())
-    assert story.title == article.sections.title
+    assert story.title == sections_of(article).title
     why = [line[2:] for line in BRIEFING_STYLE.split("Why It Matters")[1].split("Action Points")[0].splitlines() if line]
     told = [p.text for p in story.implications]
     assert len(told) == 4 and sum(w in told for w in why) >= 3  # the budget, filled with the authors' own

@@ -11,6 +11,7 @@ from briefing.clock import edition_for
 from briefing.ingest import article_id, to_article
 from briefing.ingest.text import normalise_text
 from briefing.models import Article, ArticleRef, Briefing, Document, Point, Story
+from briefing.summarise.sections import sections_of
 from briefing.summarise.stories import group_articles
 from briefing.summarise.story import summarise
 from briefing.summarise.updates import mark_updates
@@ -72,7 +73,7 @@ def test_implications_come_from_implication_sections_or_the_authors_analysis(sto
     assert 2 <= len(story.implications) <= 4
     for point in story.implications:
         for source_id, quote in zip(point.sources, point.quotes, strict=True):
-            source = articles[source_id].sections
+            source = sections_of(articles[source_id])
             assert any(quote in paragraph for paragraph in (*source.implications, *source.closing, *source.highlights))
     assert len({p.sources[0] for p in story.implications}) >= 3
 
