@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Connection, Engine, Integer, Table, Text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from briefing.db import migrate
 from briefing.db.engine import connect, display, make_engine
@@ -78,7 +78,13 @@ class Database:
         return self.connection.connection.dbapi_connection
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The ``CursorResult`` (typed ``Any``: its rows are tuples of whatever columns the SQL names)."""
+        """The ``CursorResult`` (typed ``Any``: its rows are tuples of whatever columns the SQL names).
+
+        On PostgreSQL a list (the ``= ANY(?::type[])`` of ``Store._where_in``) goes as an array
+        literal (``_pg_array``).
+        """
+        if self.postgresql:
+            params = [_pg_array(p) if type(p) is list else p for p in params]
         return self.connection.exec_driver_sql(self._driver(sql), tuple(params))
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -140,6 +146,8 @@ class Database:
         if not tail:
             self._copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)", _pg_types(table, columns), rows)
             return len(rows)
+        if counted and self._copy_unless_conflicting(table, columns, rows):
+            return len(rows)
         staging = f"briefing_staged_{table.name}"
         with self.transaction() if self.depth == 0 else nullcontext():  # staged and moved together, or neither
             if staging not in self.staging:
@@ -153,6 +161,24 @@ class Database:
                 f"WITH staged AS (DELETE FROM {staging} RETURNING {names}, briefing_row) "
                 f"INSERT INTO {table.name} ({names}) SELECT {names} FROM staged ORDER BY briefing_row{tail}")
             return len(result.all()) if counted else len(rows)
+
+    def _copy_unless_conflicting(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+        """``ignore=True`` rows copied straight in (in a savepoint); False, nothing written, if one conflicts.
+
+        New articles are what ``ignore`` inserts, and they conflict only when another process
+        stored the same one meanwhile: staging them (their whole text) and moving them costs
+        more than this, and a conflict still ends in the staged ``ON CONFLICT DO NOTHING``
+        (the server logs the unique violation that sent it there).
+        """
+        try:
+            with self.transaction() if self.depth else nullcontext():  # alone, a COPY is all or nothing
+                self._copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)",
+                           _pg_types(table, columns), rows)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", "") != UNIQUE_VIOLATION:
+                raise
+            return False
+        return True
 
     def _copy(self, sql: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """``COPY ... FROM STDIN`` through psycopg's own connection (SQLAlchemy cannot run one).
@@ -218,6 +244,20 @@ class Database:
 
 
 
+def _pg_array(values: list[Any]) -> Any:
+    """``values`` as a PostgreSQL array literal (``{1,2}``, ``{"a","b"}``) if all ints or all strings.
+
+    psycopg adapts a list element by element in Python, checking each for quotes with
+    a regular expression: for the thousands of band keys a batch looks up, that cost
+    more than the query. Every string is quoted, so only ``\\`` and ``"`` need escapes.
+    """
+    if all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(v) is str for v in values):
+        return '{"' + '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values) + '"}'
+    return values
+
+
 def _pg_types(table: Table, columns: Sequence[str]) -> list[str]:
     """The PostgreSQL type of each column, for binary ``COPY`` (which converts nothing)."""
     return [_PG_TYPES[type(table.c[name].type)] for name in columns]
@@ -226,6 +266,7 @@ def _pg_types(table: Table, columns: Sequence[str]) -> list[str]:
 _PG_TYPES: dict[type[Any], str] = {Text: "text", BigInteger: "int8", Integer: "int4"}
 T = TypeVar("T")
 CONFLICT_STATES = ("40001", "40P01")  # PostgreSQL: serialization failure, deadlock detected
+UNIQUE_VIOLATION = "23505"
 
 
 def retry_conflicts(run: Callable[[], T], what: str, attempts: int = 5) -> T:
