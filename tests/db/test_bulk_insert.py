@@ -83,6 +83,14 @@ def test_ignore_counts_only_new_rows_and_the_first_of_a_repeated_key_wins(databa
                                  ("d", "tab\td", "first", 4, 4, "d"), ("e", None, "back\\slash", 6, 6, "d")]
 
 
+def test_ignore_skips_a_key_repeated_within_the_batch_when_nothing_stored_conflicts(database: Database) -> None:
+    batch = [("x", None, "first", 1, 1), ("y", "y", "only", 2, 2), ("x", None, "second", 3, 3)]
+
+    assert database.insert_rows(probe, COLUMNS, batch, ignore=True) == 2
+
+    assert rows_of(database) == [("x", None, "first", 1, 1, "d"), ("y", "y", "only", 2, 2, "d")]
+
+
 def test_update_overwrites_every_other_column_and_counts_every_row(database: Database) -> None:
     database.insert_rows(probe, COLUMNS, [("a", "x", "old", 1, 1), ("b", "y", "old", 2, 2)])
     batch = [("a", "x2", None, 10, 10), ("c", "z", "new\nline", 3, 3)]
