@@ -5,7 +5,9 @@ speak (``INSERT ... ON CONFLICT``, ``CASE``, ``count(*)``), with ``?``
 placeholders; this class runs it through SQLAlchemy Core's
 ``exec_driver_sql`` (``?`` becomes psycopg's ``%s``: our SQL holds no literal
 ``?`` or ``%``), builds the idempotent inserts with Core's dialect-aware
-``insert().on_conflict_do_nothing()``, and owns the transactions:
+``insert().on_conflict_do_nothing()``, writes bulk rows (``insert_rows``) as
+multi-row ``INSERT``s on SQLite and binary ``COPY`` on PostgreSQL, and owns the
+transactions:
 
 - ``transaction()`` is ``BEGIN IMMEDIATE`` (SQLite: writers queue up front, no
   deadlock on upgrade) or ``BEGIN`` (PostgreSQL) ... ``COMMIT``; nested, a
