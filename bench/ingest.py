@@ -12,12 +12,14 @@ merging them), 70 % ``.txt``, 10 % each ``.md``, ``.json`` and ``.html``.
 Each measurement runs in its own process so that its peak memory is its own
 (``--repeat`` times, interleaved; the run with the fastest cold ingest is shown),
 once with this checkout and once with today's code (commit ``a2d3cff``,
-``bench/baseline.py``) on the same files, and with ``--pg`` the same two on
+``bench/baseline.py``; ``--baseline COMMIT`` for another) on the same files, and with ``--pg`` the same two on
 PostgreSQL (a fresh database each, dropped afterwards):
 
 - cold: one ``collect`` pass into an empty store (read, dedup, store), and
   the statements it sent per article (SQLAlchemy ``before_cursor_execute``
-  events: each is one round trip to the database);
+  events: each is one round trip to the database; a PostgreSQL ``COPY``, which
+  ``Database`` runs on psycopg's own connection, passes the same event and counts
+  as one);
 - warm: the same pass again over the unchanged folder (best of 5), next to a
   baseline measured in the same process: a bare ``os.walk`` + ``os.stat``
   loop over the same folder (best of 5), and their ratio;
@@ -56,7 +58,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from baseline import baseline_tree, env_for
+from baseline import BASELINE_COMMIT, baseline_tree, env_for
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "data" / "bbc-dev.jsonl"
@@ -268,6 +270,8 @@ def main() -> None:
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     parser.add_argument("--minhash", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--full-text", action="store_true", help="only the full-text case")
+    parser.add_argument("--baseline", default=BASELINE_COMMIT,
+                        help=f"the commit to run beside this checkout (default {BASELINE_COMMIT}, before issue 17)")
     parser.add_argument("--pages", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.pages:
@@ -281,15 +285,16 @@ def main() -> None:
         return
     results: list[tuple[str, dict[str, float]]] = []
     hashes = []
-    with baseline_tree() as old:
+    old_label = f"today's code ({args.baseline})"
+    with baseline_tree(args.baseline) as old:
         for count in [] if args.full_text else args.sizes:
             with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
                 folder = Path(workdir) / "articles"
                 folder.mkdir()
                 build_folder(folder, count)
-                runs = [("briefing, SQLite", None, ""), ("today's code (a2d3cff), SQLite", old, "")]
+                runs = [("briefing, SQLite", None, ""), (f"{old_label}, SQLite", old, "")]
                 if args.pg:
-                    runs += [("briefing, PostgreSQL", None, "pg"), ("today's code (a2d3cff), PostgreSQL", old, "pg")]
+                    runs += [("briefing, PostgreSQL", None, "pg"), (f"{old_label}, PostgreSQL", old, "pg")]
                 best: dict[str, dict[str, float]] = {}
                 for _ in range(args.repeat):  # interleaved, so that a busy spell does not hit one side only
                     for label, tree, engine in runs:
@@ -300,7 +305,7 @@ def main() -> None:
                 results += list(best.items())
                 hashes.append(child(["--minhash", str(folder)], Path(workdir), None))
     if results:
-        report(results, hashes)
+        report(results, hashes, old_label)
     with tempfile.TemporaryDirectory(prefix="briefing-bench-") as workdir:
         report_full_text(child(["--pages", str(PAGES)], Path(workdir), None))
 
@@ -331,7 +336,7 @@ def pg_database(server: str) -> Iterator[str]:
             connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def report(results: list[tuple[str, dict[str, float]]], hashes: list[dict[str, float]]) -> None:
+def report(results: list[tuple[str, dict[str, float]]], hashes: list[dict[str, float]], old_label: str) -> None:
     print(f"{'':<36} {'N files':>7} {'added':>6} {'cold s':>7} {'art/s':>6} {'stmt/art':>8} {'warm s':>7} "
           f"{'walk+stat s':>11} {'warm/walk':>9} {'peak RSS MB':>11} {'ingest MB':>9}")
     for label, r in results:
@@ -343,12 +348,12 @@ def report(results: list[tuple[str, dict[str, float]]], hashes: list[dict[str, f
         if not label.startswith("briefing"):
             continue
         engine = label.split(", ")[1]
-        old = by_label[(f"today's code (a2d3cff), {engine}", files)]
-        print(f"N={files:,} {engine}: cold ingest {old['cold_s'] / r['cold_s']:.2f}x faster than today's code")
+        old = by_label[(f"{old_label}, {engine}", files)]
+        print(f"N={files:,} {engine}: cold ingest {old['cold_s'] / r['cold_s']:.2f}x faster than {old_label}")
         if engine == "PostgreSQL":
-            lite, old_lite = by_label[("briefing, SQLite", files)], by_label[("today's code (a2d3cff), SQLite", files)]
+            lite, old_lite = by_label[("briefing, SQLite", files)], by_label[(f"{old_label}, SQLite", files)]
             print(f"N={files:,}: PostgreSQL at {r['articles_per_s'] / lite['articles_per_s']:.2f}x SQLite's rate "
-                  f"(today's code: {old['articles_per_s'] / old_lite['articles_per_s']:.2f}x)")
+                  f"({old_label}: {old['articles_per_s'] / old_lite['articles_per_s']:.2f}x)")
     for h in hashes:
         print(f"MinHash signatures of {h['texts']:,} texts: numpy {h['numpy_s']:.3f} s, pure Python "
               f"{h['python_s']:.3f} s ({h['python_s'] / h['numpy_s']:.1f}x)")

@@ -5,7 +5,9 @@ speak (``INSERT ... ON CONFLICT``, ``CASE``, ``count(*)``), with ``?``
 placeholders; this class runs it through SQLAlchemy Core's
 ``exec_driver_sql`` (``?`` becomes psycopg's ``%s``: our SQL holds no literal
 ``?`` or ``%``), builds the idempotent inserts with Core's dialect-aware
-``insert().on_conflict_do_nothing()``, and owns the transactions:
+``insert().on_conflict_do_nothing()``, writes bulk rows (``insert_rows``) as
+multi-row ``INSERT``s on SQLite and binary ``COPY`` on PostgreSQL, and owns the
+transactions:
 
 - ``transaction()`` is ``BEGIN IMMEDIATE`` (SQLite: writers queue up front, no
   deadlock on upgrade) or ``BEGIN`` (PostgreSQL) ... ``COMMIT``; nested, a
@@ -25,13 +27,13 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from typing import Any, TypeVar
 
 from sqlalchemy import BigInteger, Connection, Engine, Integer, Table, Text
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from briefing.db import migrate
 from briefing.db.engine import connect, display, make_engine
@@ -51,6 +53,7 @@ class Database:
         self.depth = 1 if rehearsal else 0
         self.rehearsal = rehearsal
         self.postgresql = connection.dialect.name == "postgresql"
+        self.staging: set[str] = set()  # PostgreSQL: the staging tables this session has (see _copy_rows)
 
     @classmethod
     def open(cls, url: URL, *, migrate_to_head: bool = True) -> Database:
@@ -77,7 +80,13 @@ class Database:
         return self.connection.connection.dbapi_connection
 
     def run(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The ``CursorResult`` (typed ``Any``: its rows are tuples of whatever columns the SQL names)."""
+        """The ``CursorResult`` (typed ``Any``: its rows are tuples of whatever columns the SQL names).
+
+        On PostgreSQL a list (the ``= ANY(?::type[])`` of ``Store._where_in``) goes as an array
+        literal (``_pg_array``).
+        """
+        if self.postgresql:
+            params = [_pg_array(p) if type(p) is list else p for p in params]
         return self.connection.exec_driver_sql(self._driver(sql), tuple(params))
 
     def run_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -94,38 +103,105 @@ class Database:
 
     def insert_rows(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *,
                     update: Sequence[str] = (), ignore: bool = False) -> int:
-        """Multi-row ``INSERT``s of ``rows`` (values of ``columns``, in order): one statement per
-        ``MAX_PARAMETERS`` values, not one a row as psycopg's ``executemany`` sends. How many
-        rows were written.
+        """Insert ``rows`` (values of ``columns``, in order); how many rows were written.
 
         ``update`` (the conflict columns): an upsert overwriting every other column with the
-        new row's; ``ignore``: rows that conflict are skipped (counted by ``RETURNING``). The
-        SQL is plain text (``?`` marks, both engines' ``ON CONFLICT``): compiling a Core
+        new row's; ``ignore``: rows that conflict are skipped (counted by ``RETURNING``).
+        SQLite: multi-row ``INSERT``s, one statement per ``MAX_PARAMETERS`` values (not one a
+        row as ``executemany`` sends), as plain text (``?`` marks): compiling a Core
         ``insert().values([...])`` of thousands of values costs more than running it.
+        PostgreSQL: ``COPY`` (``_copy_rows``).
         """
         if not rows:
             return 0
-        size = max(1, MAX_PARAMETERS // len(columns))
-        one = "(" + ",".join("?" * len(columns)) + ")"
         tail = ""
         if update:
             sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in update)
             tail = f" ON CONFLICT ({', '.join(update)}) DO UPDATE SET {sets}"
         elif ignore:
             tail = f" ON CONFLICT DO NOTHING RETURNING {next(iter(table.primary_key.columns)).name}"
-        if self.postgresql:  # one array per column: a short statement whatever the rows (see _pg_insert)
-            size = MAX_PARAMETERS
+        if self.postgresql:
+            return self._copy_rows(table, columns, rows, tail, counted=ignore and not update)
+        size = max(1, MAX_PARAMETERS // len(columns))
+        one = "(" + ",".join("?" * len(columns)) + ")"
         written = 0
         for start in range(0, len(rows), size):
             chunk = rows[start : start + size]
-            if self.postgresql:
-                sql, params = _pg_insert(table, columns, chunk)
-            else:
-                sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {','.join([one] * len(chunk))}"
-                params = tuple(v for row in chunk for v in row)
-            result = self.connection.exec_driver_sql(sql + tail, params)
+            sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES {','.join([one] * len(chunk))}"
+            result = self.connection.exec_driver_sql(sql + tail, tuple(v for row in chunk for v in row))
             written += len(result.all()) if ignore and not update else len(chunk)
         return written
+
+    def _copy_rows(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], tail: str, *,
+                   counted: bool) -> int:
+        """``insert_rows`` on PostgreSQL: ``COPY`` (binary), straight into ``table`` when no
+        conflict can matter, else into a staging table and on with one ``INSERT ... SELECT``.
+
+        ``COPY`` sends the rows as one stream in psycopg's C code; the ``unnest(%s::text[])``
+        arrays it replaces cost more to build in Python (psycopg's array quoting) than the
+        server took to store them. ``COPY`` has no ``ON CONFLICT``, so rows that need one go
+        first to ``staging`` (a temporary table like ``table``, one per session, always empty
+        between calls) and then ``DELETE ... RETURNING`` moves them in the order given: the
+        same rows, conflicts and ``RETURNING`` count as the multi-row ``INSERT`` on SQLite.
+        """
+        names = ", ".join(columns)
+        if not tail:
+            self._copy(f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)", _pg_types(table, columns), rows)
+            return len(rows)
+        if counted and self._copy_unless_conflicting(table, columns, rows):
+            return len(rows)
+        staging = f"briefing_staged_{table.name}"
+        with self.transaction() if self.depth == 0 else nullcontext():  # staged and moved together, or neither
+            if staging not in self.staging:
+                self.connection.exec_driver_sql(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} "
+                                                f"(LIKE {table.name} INCLUDING DEFAULTS, briefing_row integer) "
+                                                "ON COMMIT DELETE ROWS")
+                self.staging.add(staging)
+            self._copy(f"COPY {staging} ({names}, briefing_row) FROM STDIN (FORMAT BINARY)",
+                       [*_pg_types(table, columns), "int4"], ((*row, n) for n, row in enumerate(rows)))
+            result = self.connection.exec_driver_sql(
+                f"WITH staged AS (DELETE FROM {staging} RETURNING {names}, briefing_row) "
+                f"INSERT INTO {table.name} ({names}) SELECT {names} FROM staged ORDER BY briefing_row{tail}")
+            return len(result.all()) if counted else len(rows)
+
+    def _copy_unless_conflicting(self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+        """``ignore=True`` rows copied straight in (in a savepoint); False, nothing written, if one conflicts.
+
+        New articles are what ``ignore`` inserts, and they conflict only when another process
+        stored the same one meanwhile: staging them (their whole text) and moving them costs
+        more than this, and a conflict still ends in the staged ``ON CONFLICT DO NOTHING``
+        (the server logs the unique violation that sent it there).
+        """
+        try:
+            with self.transaction() if self.depth else nullcontext():  # alone, a COPY is all or nothing
+                self._copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)",
+                           _pg_types(table, columns), rows)
+        except IntegrityError as exc:
+            if getattr(exc.orig, "sqlstate", "") != UNIQUE_VIOLATION:
+                raise
+            return False
+        return True
+
+    def _copy(self, sql: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """``COPY ... FROM STDIN`` through psycopg's own connection (SQLAlchemy cannot run one).
+
+        It passes SQLAlchemy's statement events (the bench counts statements there: a
+        ``COPY`` is one) and its error handling, so a failure is the same ``DBAPIError``
+        (and the same ``StoreError`` for a full disk) as any other statement's.
+        """
+        connection = self.connection
+        cursor = self.raw.cursor()
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, (), None, False)
+        try:
+            with cursor.copy(sql) as copy:
+                copy.set_types(types)
+                for row in rows:
+                    copy.write_row(row)
+        except Exception as exc:
+            connection._handle_dbapi_exception(exc, sql, (), cursor, None)
+        finally:
+            cursor.close()
+        connection.dispatch.after_cursor_execute(connection, cursor, sql, (), None, False)
 
     def _driver(self, sql: str) -> str:
         return sql.replace("?", "%s") if self.postgresql else sql
@@ -141,6 +217,7 @@ class Database:
             yield
         except BaseException:
             self.connection.exec_driver_sql("ROLLBACK" if self.depth == 1 else f"ROLLBACK TO SAVEPOINT {savepoint}")
+            self.staging.clear()  # a staging table made since is gone (CREATE ... IF NOT EXISTS again)
             raise
         finally:
             self.depth -= 1
@@ -169,23 +246,29 @@ class Database:
 
 
 
-def _pg_insert(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, tuple[Any, ...]]:
-    """``INSERT ... SELECT * FROM unnest(%s::type[], ...)``: PostgreSQL's multi-row insert.
+def _pg_array(values: list[Any]) -> Any:
+    """``values`` as a PostgreSQL array literal (``{1,2}``, ``{"a","b"}``) if all ints or all strings.
 
-    The same rows as SQLite's ``VALUES (?,?),(?,?)...``, but as one array per
-    column: psycopg would otherwise re-parse a statement of thousands of
-    placeholders every time (its query cache keeps only short ones), and the
-    server plan it. ``unnest`` yields the arrays' elements in order.
+    psycopg adapts a list element by element in Python, checking each for quotes with
+    a regular expression: for the thousands of band keys a batch looks up, that cost
+    more than the query. Every string is quoted, so only ``\\`` and ``"`` need escapes.
     """
-    casts = [_PG_ARRAYS[type(table.c[name].type)] for name in columns]
-    arrays = ", ".join(f"%s::{cast}[]" for cast in casts)
-    values = tuple(list(column) for column in zip(*rows))
-    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})", values
+    if all(type(v) is int for v in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(v) is str for v in values):
+        return '{"' + '","'.join(v.replace("\\", "\\\\").replace('"', '\\"') for v in values) + '"}'
+    return values
 
 
-_PG_ARRAYS: dict[type[Any], str] = {Text: "text", BigInteger: "bigint", Integer: "integer"}
+def _pg_types(table: Table, columns: Sequence[str]) -> list[str]:
+    """The PostgreSQL type of each column, for binary ``COPY`` (which converts nothing)."""
+    return [_PG_TYPES[type(table.c[name].type)] for name in columns]
+
+
+_PG_TYPES: dict[type[Any], str] = {Text: "text", BigInteger: "int8", Integer: "int4"}
 T = TypeVar("T")
 CONFLICT_STATES = ("40001", "40P01")  # PostgreSQL: serialization failure, deadlock detected
+UNIQUE_VIOLATION = "23505"
 
 
 def retry_conflicts(run: Callable[[], T], what: str, attempts: int = 5) -> T:
