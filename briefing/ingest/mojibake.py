@@ -13,8 +13,6 @@ import logging
 import re
 from dataclasses import replace
 
-import ftfy
-
 from briefing.models import Document
 
 log = logging.getLogger(__name__)
@@ -24,8 +22,27 @@ log = logging.getLogger(__name__)
 _THAI_RUN = re.compile("\u0e42[\u0080-\u00ff\u20ac\u201a-\u201e\u2020-\u2026\u2018-\u2019\u201c-\u201d\u2013-\u2014\u2122\u0153\u0161\u203a\u0e01-\u0e3f]{2}")
 
 
+# What ftfy can change in pure-ASCII text: HTML entities and the control characters it
+# removes (its ``CONTROL_CHARS`` below 128, escape included). Mojibake itself is never ASCII.
+_ASCII_FIXABLE = re.compile("[&\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def repair(text: str) -> str:
-    """``text`` with mojibake undone (unchanged when there is none)."""
+    """``text`` with mojibake undone (unchanged when there is none).
+
+    Plain ASCII with nothing ftfy would touch is returned as it is, without calling
+    it (a fifth of a cold ingest of English news; ``tests/ingest/test_mojibake.py``
+    checks the shortcut against ftfy itself).
+    """
+    if text.isascii() and not _ASCII_FIXABLE.search(text):
+        return text
+    return ftfy_repair(text)
+
+
+def ftfy_repair(text: str) -> str:
+    """``repair`` without the ASCII shortcut."""
+    import ftfy  # a folder of plain-ASCII texts never imports it
+
     fixed = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
     return _THAI_RUN.sub(_thai_mojibake, fixed)
 

@@ -38,3 +38,29 @@ def test_a_file_with_mojibake_is_stored_repaired_and_the_repair_logged(
 @pytest.mark.parametrize("text", [CLEAN, "ภาษาไทย โรงเรียน ราคาแร่หายาก", "Grüße aus Köln — “café” naïve"])
 def test_clean_text_and_real_thai_are_left_alone(text: str) -> None:
     assert repair(text) == text
+
+
+def test_the_ascii_shortcut_gives_what_ftfy_gives() -> None:
+    """``repair`` skips ftfy for plain ASCII it would not touch: the same text either way."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from briefing.ingest.mojibake import ftfy_repair
+    from tests.conftest import shared_path
+
+    with shared_path("data", "bbc-dev.jsonl").open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for _, line in zip(range(300), lines)]
+    assert sum(t.isascii() for t in texts) > 100  # the shortcut is exercised
+    awkward = ["Tom &amp; Jerry", "a\x1b[31mred\x1b[0m", "bell\x07", "tab\tform\x0cfeed\r\n", "del\x7f", "nul\x00",
+               "caf\u00e9", "\u00e2\u20ac\u2122", ""]
+    for text in texts + awkward:
+        assert repair(text) == ftfy_repair(text), text[:60]
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+    def same(text: str) -> None:
+        assert repair(text) == ftfy_repair(text)
+
+    same()
