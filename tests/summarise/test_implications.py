@@ -14,8 +14,21 @@ def test_detector_figures_on_the_seeds() -> None:
                          capture_output=True, text=True, timeout=120, check=True)
     last = run.stdout.strip().splitlines()[-1].split()
     precision, recall = float(last[2]), float(last[4])
-    # Measured 0.58 / 0.72; "every sentence" has precision 0.41.
-    assert precision >= 0.55 and recall >= 0.70, run.stdout
+    # Measured 0.63 / 0.68 (F1 0.65) since a sentence needs a cue of its own; 0.58 / 0.72 (F1 0.64)
+    # when a cue-less neighbour of a cue counted. "every sentence" has precision 0.41.
+    assert precision >= 0.60 and recall >= 0.65, run.stdout
+
+
+def test_a_fact_without_a_cue_is_no_implication_whatever_its_neighbours() -> None:
+    """Background late in a report ("began piloting in 2021") is not what the news means."""
+    paragraphs = [
+        "Energy Fuels announced on Monday that it has achieved commercial production of separated NdPr.",
+        "The mill processes monazite sands from Georgia.",
+        "Energy Fuels began piloting REE separations in 2021, and later performed partial separations in 2022. "
+        "The new supply could ease Western dependence on Chinese processing.",
+    ]
+    found = [sentence for sentence, _ in detect_implications(paragraphs)]
+    assert found == ["The new supply could ease Western dependence on Chinese processing."]
 
 
 def test_consequences_risks_and_recommendations_score() -> None:
