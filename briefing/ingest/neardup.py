@@ -41,6 +41,7 @@ _NUMPY_FROM = 48  # shingles; below this numpy's call overhead costs more than t
 # signed fewer texts than this (a weekly run's few dozen) uses the loop and never imports it.
 _NUMPY_AFTER = 500
 _signed = 0
+_BAND_STARTS = tuple(enumerate(range(0, SIGNATURE_SIZE, BAND_ROWS)))
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ def word_shingles(found: list[str]) -> frozenset[int]:
     """``shingles`` of a text already split by ``words``."""
     if len(found) < SHINGLE_WORDS:  # one shingle of all (or none) of the words
         return frozenset((zlib.crc32(" ".join(found).encode("utf-8")),))
-    triples = zip(found, found[1:], found[2:])  # SHINGLE_WORDS = 3
-    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode() for a, b, c in triples]))
+    # Each word encoded once, each shingle joined as bytes, all in C (map): the same bytes as
+    # " ".join(three words).encode() (``tests/ingest/test_batch.py`` checks the reference).
+    encoded = list(map(str.encode, found))
+    return frozenset(map(zlib.crc32, map(b" ".join, zip(encoded, encoded[1:], encoded[2:]))))  # SHINGLE_WORDS = 3
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -143,10 +146,24 @@ def band_keys(mins: list[int]) -> tuple[int, ...]:
     "agree" on buckets that neither of them filled.
     """
     keys = []
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    for band, start in _BAND_STARTS:
+        a, b, c = mins[start : start + BAND_ROWS]  # BAND_ROWS = 3
+        if a == _EMPTY or b == _EMPTY or c == _EMPTY:
+            continue
+        # f"..." spells repr((band, [a, b, c])), what the keys were first hashed from, without repr's calls
+        digest = blake2b(f"({band}, [{a}, {b}, {c}])".encode("ascii"), digest_size=8).digest()
+        keys.append(from_bytes(digest, "big", signed=True))  # SQLite integers are signed
+    return tuple(keys)
+
+
+def band_keys_reference(mins: list[int]) -> tuple[int, ...]:
+    """``band_keys`` as first written (the stored keys): the reference the fast one is checked against."""
+    keys = []
     for band, start in enumerate(range(0, SIGNATURE_SIZE, BAND_ROWS)):
         rows = mins[start : start + BAND_ROWS]
         if _EMPTY in rows:
             continue
         digest = hashlib.blake2b(repr((band, rows)).encode("ascii"), digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))  # SQLite integers are signed
+        keys.append(int.from_bytes(digest, "big", signed=True))
     return tuple(keys)

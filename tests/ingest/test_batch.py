@@ -189,3 +189,27 @@ def test_shingles_and_signatures_are_those_of_the_reference_code() -> None:
                               for i in range(max(1, len(found) - 2)))
         assert word_shingles(found) == reference
         assert signature_numpy(reference) == signature_python(reference) == signature(reference)
+
+
+def test_band_keys_are_those_of_the_reference_code() -> None:
+    """Band keys are stored: the fast ``band_keys`` gives the keys ``band_keys_reference`` gave, empty buckets too."""
+    import random
+
+    from briefing.ingest.neardup import (
+        _EMPTY,
+        SIGNATURE_SIZE,
+        band_keys,
+        band_keys_reference,
+        signature_python,
+        word_shingles,
+        words,
+    )
+
+    signatures = [signature_python(word_shingles(words(row["text"]))) for row in rows()[:300]]
+    signatures += [signature_python(frozenset(range(size))) for size in range(0, 300, 7)]  # sparse: empty buckets
+    chooser = random.Random(17)
+    signatures += [[chooser.choice([_EMPTY, 0, chooser.getrandbits(32)]) for _ in range(SIGNATURE_SIZE)]
+                   for _ in range(200)]
+    assert any(_EMPTY in s for s in signatures) and any(_EMPTY not in s for s in signatures)
+    for signature in signatures:
+        assert band_keys(signature) == band_keys_reference(signature)
