@@ -28,6 +28,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from itertools import chain
 
 NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE_WORDS = 3
@@ -41,6 +42,7 @@ _NUMPY_FROM = 48  # shingles; below this numpy's call overhead costs more than t
 # signed fewer texts than this (a weekly run's few dozen) uses the loop and never imports it.
 _NUMPY_AFTER = 500
 _signed = 0
+_expected = 0  # texts a caller said it is about to sign (``expect``)
 _BAND_STARTS = tuple(enumerate(range(0, SIGNATURE_SIZE, BAND_ROWS)))
 
 
@@ -66,6 +68,25 @@ def fingerprint_words(found: list[str]) -> Fingerprint:
     hashes = word_shingles(found)
     keys = band_keys(signature(hashes)) if len(found) >= MIN_WORDS else ()
     return Fingerprint(len(found), hashes, keys)
+
+
+def fingerprints(found: list[list[str]]) -> list[Fingerprint]:
+    """``fingerprint_words`` of each text of a batch, their MinHash signatures in one pass (``signatures``)."""
+    hashes = [word_shingles(f) for f in found]
+    signed = [index for index, f in enumerate(found) if len(f) >= MIN_WORDS]
+    keys = dict(zip(signed, map(band_keys, signatures([hashes[index] for index in signed]))))
+    return [Fingerprint(len(f), h, keys.get(index, ())) for index, (f, h) in enumerate(zip(found, hashes))]
+
+
+def expect(count: int) -> None:
+    """A caller about to sign ``count`` texts (a folder ingest, before its first batch).
+
+    When that many pass ``_NUMPY_AFTER`` numpy pays for its import, and ``signatures``
+    takes it from the first batch instead of after ``_NUMPY_AFTER`` texts in the loop.
+    Only a matter of speed: both give the same signatures.
+    """
+    global _expected
+    _expected = max(_expected, count)
 
 
 def words(text: str) -> list[str]:
@@ -108,6 +129,35 @@ def signature(hashes: frozenset[int]) -> list[int]:
     if len(hashes) < _NUMPY_FROM or _signed <= _NUMPY_AFTER:
         return signature_python(hashes)
     return signature_numpy(hashes)
+
+
+def signatures(batch: list[frozenset[int]]) -> list[list[int]]:
+    """``signature`` of each shingle set: numpy over the whole batch at once when it pays, else the loop."""
+    global _signed
+    _signed += len(batch)
+    if _signed <= _NUMPY_AFTER and _expected <= _NUMPY_AFTER or sum(map(len, batch)) < _NUMPY_FROM * len(batch):
+        return [signature_python(hashes) for hashes in batch]
+    return signatures_numpy(batch)
+
+
+def signatures_numpy(batch: list[frozenset[int]]) -> list[list[int]]:
+    """``signature_numpy`` of each shingle set, in one pass: the same uint32 steps on all the
+    batch's hashes, then the least in each (text, bucket) slot, so numpy is called a few
+    times a batch instead of a dozen times a text."""
+    import numpy as np
+
+    sizes = [len(hashes) for hashes in batch]
+    value = np.fromiter(chain.from_iterable(batch), dtype=np.uint32, count=sum(sizes))
+    value ^= value >> 16
+    value *= np.uint32(0x85EBCA6B)
+    value ^= value >> 13
+    value *= np.uint32(0xC2B2AE35)
+    value ^= value >> 16
+    owner = np.repeat(np.arange(len(batch), dtype=np.int64), sizes)
+    mins = np.full(len(batch) * SIGNATURE_SIZE, _EMPTY, dtype=np.uint32)
+    np.minimum.at(mins, owner * SIGNATURE_SIZE + (value % SIGNATURE_SIZE), value)
+    flat: list[int] = mins.tolist()
+    return [flat[start : start + SIGNATURE_SIZE] for start in range(0, len(flat), SIGNATURE_SIZE)]
 
 
 def signature_numpy(hashes: frozenset[int]) -> list[int]:

@@ -213,3 +213,19 @@ def test_band_keys_are_those_of_the_reference_code() -> None:
     assert any(_EMPTY in s for s in signatures) and any(_EMPTY not in s for s in signatures)
     for signature in signatures:
         assert band_keys(signature) == band_keys_reference(signature)
+
+
+def test_batched_signatures_and_fingerprints_are_those_of_one_text_at_a_time() -> None:
+    """``fingerprints`` signs a batch in one numpy pass: the same signatures and fingerprints as text by text."""
+    from briefing.ingest import neardup
+
+    texts = [row["text"] for row in rows()[:150]] + ["", "one", "two words", "a b c d e f g h i j k l m n o p q r s t u"]
+    found = [neardup.words(text) for text in texts]
+    hashes = [neardup.word_shingles(f) for f in found]
+    assert neardup.signatures_numpy(hashes) == [neardup.signature_python(h) for h in hashes]
+    assert neardup.signatures_numpy([]) == []
+    one_by_one = [neardup.fingerprint_words(f) for f in found]
+    assert neardup.fingerprints(found) == one_by_one  # whichever way ``signatures`` goes
+    neardup.expect(10_000)  # numpy from the first batch
+    assert neardup.fingerprints(found) == one_by_one
+    assert neardup.fingerprints([]) == []
