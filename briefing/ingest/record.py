@@ -22,6 +22,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from briefing.ingest.articles import article_id, to_article, words_id
@@ -288,9 +289,14 @@ class _Batch:
         """What the rows of a new article (or version) add to the lookups of the documents after it."""
         self.by_hash.setdefault(item.text_hash, id_)
         self.shingles[id_] = item.prints.shingles
-        for key in item.prints.band_keys:
-            self.bands.setdefault(key, set()).add(id_)
-            self.band_rows.append((key, id_))
+        bands, keys = self.bands, item.prints.band_keys
+        for key in keys:
+            members = bands.get(key)  # not setdefault(key, set()): a set thrown away per key already there
+            if members is None:
+                bands[key] = {id_}
+            else:
+                members.add(id_)
+        self.band_rows.extend(zip(keys, repeat(id_)))
 
     def _same_story(self, item: _Prepared) -> tuple[str, str] | None:
         """``_same_story`` against the lookups."""
