@@ -21,6 +21,7 @@ from pathlib import Path
 
 from briefing.clock import Clock
 from briefing.errors import QuarantineError
+from briefing.ingest import neardup
 from briefing.ingest.files import SUFFIXES, read_documents
 from briefing.ingest.record import Progress, Tally, record_all
 from briefing.models import Document, IngestReport, Quarantined
@@ -47,6 +48,7 @@ def ingest_folders(settings: Settings, store: Store, clock: Clock, *, progress: 
     tally = Tally()
     changed = list(_changed_files(settings, store, clock, tally))
     quarantined = store.quarantined_origins() if changed else set()
+    neardup.expect(len(changed))  # a cold folder of thousands: MinHash by numpy from the first batch
     for start in range(0, len(changed), BATCH_FILES):
         batch = changed[start : start + BATCH_FILES]
         with store.transaction():

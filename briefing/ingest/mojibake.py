@@ -36,11 +36,44 @@ def repair(text: str) -> str:
     """
     if text.isascii() and not _ASCII_FIXABLE.search(text):
         return text
-    return ftfy_repair(text)
+    return _THAI_RUN.sub(_thai_mojibake, _fix_lines(text))
+
+
+def _fix_lines(text: str) -> str:
+    """``ftfy.fix_text`` as ``ftfy_repair`` calls it, without calling ftfy on the lines it would not touch.
+
+    ftfy fixes a text line by line (segments ending at a newline, or every
+    ``max_decode_length`` characters), switching ``unescape_html`` off for good at the
+    first segment holding a "<". This is the same loop, the same switch and the same
+    ``fix_and_explain`` call, except that a segment of plain ASCII with nothing ftfy
+    would touch (``_ASCII_FIXABLE``) is kept as it is: the ASCII paragraphs of a text
+    with one "£" or curly quote are no longer run through every fixer
+    (``tests/ingest/test_mojibake.py`` checks it against ``ftfy.fix_text``).
+    """
+    import ftfy
+
+    config = ftfy.TextFixerConfig(explain=False, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
+    out = []
+    pos = 0
+    while pos < len(text):
+        textbreak = text.find("\n", pos) + 1
+        if textbreak == 0:
+            textbreak = len(text)
+        if textbreak - pos > config.max_decode_length:
+            textbreak = pos + config.max_decode_length
+        segment = text[pos:textbreak]
+        if config.unescape_html == "auto" and "<" in segment:
+            config = config._replace(unescape_html=False)
+        if segment.isascii() and not _ASCII_FIXABLE.search(segment):
+            out.append(segment)
+        else:
+            out.append(ftfy.fix_and_explain(segment, config)[0])
+        pos = textbreak
+    return "".join(out)
 
 
 def ftfy_repair(text: str) -> str:
-    """``repair`` without the ASCII shortcut."""
+    """``repair`` without the ASCII shortcuts: ``ftfy.fix_text`` itself (the reference)."""
     import ftfy  # a folder of plain-ASCII texts never imports it
 
     fixed = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)

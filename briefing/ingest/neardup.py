@@ -28,6 +28,7 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass
+from itertools import chain
 
 NEAR_DUPLICATE_JACCARD = 0.5
 SHINGLE_WORDS = 3
@@ -41,6 +42,8 @@ _NUMPY_FROM = 48  # shingles; below this numpy's call overhead costs more than t
 # signed fewer texts than this (a weekly run's few dozen) uses the loop and never imports it.
 _NUMPY_AFTER = 500
 _signed = 0
+_expected = 0  # texts a caller said it is about to sign (``expect``)
+_BAND_STARTS = tuple(enumerate(range(0, SIGNATURE_SIZE, BAND_ROWS)))
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,25 @@ def fingerprint_words(found: list[str]) -> Fingerprint:
     return Fingerprint(len(found), hashes, keys)
 
 
+def fingerprints(found: list[list[str]]) -> list[Fingerprint]:
+    """``fingerprint_words`` of each text of a batch, their MinHash signatures in one pass (``signatures``)."""
+    hashes = [word_shingles(f) for f in found]
+    signed = [index for index, f in enumerate(found) if len(f) >= MIN_WORDS]
+    keys = dict(zip(signed, map(band_keys, signatures([hashes[index] for index in signed]))))
+    return [Fingerprint(len(f), h, keys.get(index, ())) for index, (f, h) in enumerate(zip(found, hashes))]
+
+
+def expect(count: int) -> None:
+    """A caller about to sign ``count`` texts (a folder ingest, before its first batch).
+
+    When that many pass ``_NUMPY_AFTER`` numpy pays for its import, and ``signatures``
+    takes it from the first batch instead of after ``_NUMPY_AFTER`` texts in the loop.
+    Only a matter of speed: both give the same signatures.
+    """
+    global _expected
+    _expected = max(_expected, count)
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text.casefold())
 
@@ -80,8 +102,10 @@ def word_shingles(found: list[str]) -> frozenset[int]:
     """``shingles`` of a text already split by ``words``."""
     if len(found) < SHINGLE_WORDS:  # one shingle of all (or none) of the words
         return frozenset((zlib.crc32(" ".join(found).encode("utf-8")),))
-    triples = zip(found, found[1:], found[2:])  # SHINGLE_WORDS = 3
-    return frozenset(map(zlib.crc32, [f"{a} {b} {c}".encode() for a, b, c in triples]))
+    # Each word encoded once, each shingle joined as bytes, all in C (map): the same bytes as
+    # " ".join(three words).encode() (``tests/ingest/test_batch.py`` checks the reference).
+    encoded = list(map(str.encode, found))
+    return frozenset(map(zlib.crc32, map(b" ".join, zip(encoded, encoded[1:], encoded[2:]))))  # SHINGLE_WORDS = 3
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
@@ -105,6 +129,35 @@ def signature(hashes: frozenset[int]) -> list[int]:
     if len(hashes) < _NUMPY_FROM or _signed <= _NUMPY_AFTER:
         return signature_python(hashes)
     return signature_numpy(hashes)
+
+
+def signatures(batch: list[frozenset[int]]) -> list[list[int]]:
+    """``signature`` of each shingle set: numpy over the whole batch at once when it pays, else the loop."""
+    global _signed
+    _signed += len(batch)
+    if _signed <= _NUMPY_AFTER and _expected <= _NUMPY_AFTER or sum(map(len, batch)) < _NUMPY_FROM * len(batch):
+        return [signature_python(hashes) for hashes in batch]
+    return signatures_numpy(batch)
+
+
+def signatures_numpy(batch: list[frozenset[int]]) -> list[list[int]]:
+    """``signature_numpy`` of each shingle set, in one pass: the same uint32 steps on all the
+    batch's hashes, then the least in each (text, bucket) slot, so numpy is called a few
+    times a batch instead of a dozen times a text."""
+    import numpy as np
+
+    sizes = [len(hashes) for hashes in batch]
+    value = np.fromiter(chain.from_iterable(batch), dtype=np.uint32, count=sum(sizes))
+    value ^= value >> 16
+    value *= np.uint32(0x85EBCA6B)
+    value ^= value >> 13
+    value *= np.uint32(0xC2B2AE35)
+    value ^= value >> 16
+    owner = np.repeat(np.arange(len(batch), dtype=np.int64), sizes)
+    mins = np.full(len(batch) * SIGNATURE_SIZE, _EMPTY, dtype=np.uint32)
+    np.minimum.at(mins, owner * SIGNATURE_SIZE + (value % SIGNATURE_SIZE), value)
+    flat: list[int] = mins.tolist()
+    return [flat[start : start + SIGNATURE_SIZE] for start in range(0, len(flat), SIGNATURE_SIZE)]
 
 
 def signature_numpy(hashes: frozenset[int]) -> list[int]:
@@ -143,10 +196,24 @@ def band_keys(mins: list[int]) -> tuple[int, ...]:
     "agree" on buckets that neither of them filled.
     """
     keys = []
+    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
+    for band, start in _BAND_STARTS:
+        a, b, c = mins[start : start + BAND_ROWS]  # BAND_ROWS = 3
+        if a == _EMPTY or b == _EMPTY or c == _EMPTY:
+            continue
+        # f"..." spells repr((band, [a, b, c])), what the keys were first hashed from, without repr's calls
+        digest = blake2b(f"({band}, [{a}, {b}, {c}])".encode("ascii"), digest_size=8).digest()
+        keys.append(from_bytes(digest, "big", signed=True))  # SQLite integers are signed
+    return tuple(keys)
+
+
+def band_keys_reference(mins: list[int]) -> tuple[int, ...]:
+    """``band_keys`` as first written (the stored keys): the reference the fast one is checked against."""
+    keys = []
     for band, start in enumerate(range(0, SIGNATURE_SIZE, BAND_ROWS)):
         rows = mins[start : start + BAND_ROWS]
         if _EMPTY in rows:
             continue
         digest = hashlib.blake2b(repr((band, rows)).encode("ascii"), digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))  # SQLite integers are signed
+        keys.append(int.from_bytes(digest, "big", signed=True))
     return tuple(keys)

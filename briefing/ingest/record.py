@@ -22,6 +22,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from briefing.ingest.articles import article_id, to_article, words_id
@@ -30,7 +31,7 @@ from briefing.ingest.neardup import (
     NEAR_DUPLICATE_JACCARD,
     Fingerprint,
     fingerprint,
-    fingerprint_words,
+    fingerprints,
     jaccard,
     shingles,
     words,
@@ -200,7 +201,7 @@ def record_all(store: Store, documents: list[Document], now: Callable[[], dateti
     keys = [(d.source, d.origin) for d in documents]
     if len(documents) < 2 or len(set(keys)) != len(keys):
         return [record(store, d, now()) for d in documents]
-    items = [_prepare(d, now()) for d in documents]
+    items = _prepare_all(documents, now)
     try:
         with store.transaction():  # a savepoint inside the caller's transaction
             return _Batch(store, items).run()
@@ -208,10 +209,16 @@ def record_all(store: Store, documents: list[Document], now: Callable[[], dateti
         return [record(store, item.document, item.at) for item in items]
 
 
-def _prepare(document: Document, at: datetime) -> _Prepared:
-    document = repaired(document)  # as in ``record``: mojibake undone (and logged) before the id is taken
-    found = words(document.text)  # the one tokenisation: content id and fingerprint
-    return _Prepared(document, at, words_id(found), canonical_url(document.url), fingerprint_words(found))
+def _prepare_all(documents: list[Document], now: Callable[[], datetime]) -> list[_Prepared]:
+    """What ``_Batch`` needs of each document; the fingerprints of all of them in one pass (``fingerprints``)."""
+    ready = []
+    for document in documents:
+        at = now()
+        document = repaired(document)  # as in ``record``: mojibake undone (and logged) before the id is taken
+        ready.append((document, at, words(document.text)))  # the one tokenisation: content id and fingerprint
+    prints = fingerprints([found for _, _, found in ready])
+    return [_Prepared(document, at, words_id(found), canonical_url(document.url), fingerprint)
+            for (document, at, found), fingerprint in zip(ready, prints)]
 
 
 class _Batch:
@@ -282,9 +289,14 @@ class _Batch:
         """What the rows of a new article (or version) add to the lookups of the documents after it."""
         self.by_hash.setdefault(item.text_hash, id_)
         self.shingles[id_] = item.prints.shingles
-        for key in item.prints.band_keys:
-            self.bands.setdefault(key, set()).add(id_)
-            self.band_rows.append((key, id_))
+        bands, keys = self.bands, item.prints.band_keys
+        for key in keys:
+            members = bands.get(key)  # not setdefault(key, set()): a set thrown away per key already there
+            if members is None:
+                bands[key] = {id_}
+            else:
+                members.add(id_)
+        self.band_rows.extend(zip(keys, repeat(id_)))
 
     def _same_story(self, item: _Prepared) -> tuple[str, str] | None:
         """``_same_story`` against the lookups."""

@@ -189,3 +189,43 @@ def test_shingles_and_signatures_are_those_of_the_reference_code() -> None:
                               for i in range(max(1, len(found) - 2)))
         assert word_shingles(found) == reference
         assert signature_numpy(reference) == signature_python(reference) == signature(reference)
+
+
+def test_band_keys_are_those_of_the_reference_code() -> None:
+    """Band keys are stored: the fast ``band_keys`` gives the keys ``band_keys_reference`` gave, empty buckets too."""
+    import random
+
+    from briefing.ingest.neardup import (
+        _EMPTY,
+        SIGNATURE_SIZE,
+        band_keys,
+        band_keys_reference,
+        signature_python,
+        word_shingles,
+        words,
+    )
+
+    signatures = [signature_python(word_shingles(words(row["text"]))) for row in rows()[:300]]
+    signatures += [signature_python(frozenset(range(size))) for size in range(0, 300, 7)]  # sparse: empty buckets
+    chooser = random.Random(17)
+    signatures += [[chooser.choice([_EMPTY, 0, chooser.getrandbits(32)]) for _ in range(SIGNATURE_SIZE)]
+                   for _ in range(200)]
+    assert any(_EMPTY in s for s in signatures) and any(_EMPTY not in s for s in signatures)
+    for signature in signatures:
+        assert band_keys(signature) == band_keys_reference(signature)
+
+
+def test_batched_signatures_and_fingerprints_are_those_of_one_text_at_a_time() -> None:
+    """``fingerprints`` signs a batch in one numpy pass: the same signatures and fingerprints as text by text."""
+    from briefing.ingest import neardup
+
+    texts = [row["text"] for row in rows()[:150]] + ["", "one", "two words", "a b c d e f g h i j k l m n o p q r s t u"]
+    found = [neardup.words(text) for text in texts]
+    hashes = [neardup.word_shingles(f) for f in found]
+    assert neardup.signatures_numpy(hashes) == [neardup.signature_python(h) for h in hashes]
+    assert neardup.signatures_numpy([]) == []
+    one_by_one = [neardup.fingerprint_words(f) for f in found]
+    assert neardup.fingerprints(found) == one_by_one  # whichever way ``signatures`` goes
+    neardup.expect(10_000)  # numpy from the first batch
+    assert neardup.fingerprints(found) == one_by_one
+    assert neardup.fingerprints([]) == []

@@ -64,3 +64,35 @@ def test_the_ascii_shortcut_gives_what_ftfy_gives() -> None:
         assert repair(text) == ftfy_repair(text)
 
     same()
+
+
+def test_the_line_by_line_shortcut_gives_what_ftfy_gives() -> None:
+    """``repair`` calls ftfy only on the lines it could change: the same text as ``ftfy.fix_text`` on all of it."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from briefing.ingest.mojibake import ftfy_repair
+    from tests.conftest import shared_path
+
+    with shared_path("data", "bbc-dev.jsonl").open(encoding="utf-8") as lines:
+        texts = [json.loads(line)["text"] for line in lines]
+    mixed = [t for t in texts if not t.isascii() and any(line.isascii() for line in t.splitlines())]
+    assert len(mixed) > 50  # texts with ASCII and non-ASCII lines: the shortcut is exercised
+    garbled = CLEAN.encode("utf-8").decode("cp1252", errors="replace")
+    awkward = [f"plain line\n{garbled}\nTom &amp; Jerry\n", f"<b>bold</b>\nTom &amp; Jerry\n{garbled}",
+               f"Tom &amp; Jerry\n<p>\n{garbled} &amp;\n", "caf\u00e9\n\nplain\r\nmore\n", "\n\n\u00e2\u20ac\u2122\n",
+               "ﬂubber\nASCII\n\uff2c\uff2f\uff35\uff24\n", "a < b\n\u00a3 5 &lt; 6\n"]
+    for text in texts + awkward:
+        assert repair(text) == ftfy_repair(text), text[:60]
+
+    pieces = st.sampled_from(["plain words", "&amp;", "&lt;", "<", ">", "\n", "\r\n", "\u00e2\u20ac\u2122", "\u00c3\u00a9",
+                              "é", "£", "’", "ﬁ", "\uff21", "\x1b[0m", "\x85", "\u0e42\u20ac\u201d", " "])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(pieces, max_size=30).map("".join))
+    def same(text: str) -> None:
+        assert repair(text) == ftfy_repair(text)
+
+    same()
