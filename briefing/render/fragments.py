@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
 from briefing.models import Point, Story
@@ -20,6 +21,7 @@ FRAGMENT_WORDS = 4  # words at each end of the sentence in a text fragment
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=131_072)  # every sentence of the archive pages of a large edition
 def sentence_anchor(sentence: str) -> str:
     """The archive page id of ``sentence``: case, spacing and punctuation do not matter."""
     words = " ".join(_WORD.findall(sentence.casefold()))
