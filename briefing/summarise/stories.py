@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
+from itertools import chain
 
 from briefing.models import Article
 from briefing.summarise.linking import linked, rare_names, specific_entities
@@ -81,11 +82,9 @@ def _candidate_pairs(vectors: Sequence[Vector]) -> Iterator[tuple[int, int]]:
         # ``sorted(vector, key=lambda t: (-vector[t], t))``: terms in order first, then a stable
         # sort by weight, heaviest first (``reverse`` keeps equal weights in term order), in C.
         top = sorted(sorted(vector), key=vector.__getitem__, reverse=True)[:TOP_TERMS]
-        shared: Counter[int] = Counter()
-        for term in top:
-            members = postings[term]
-            if len(members) < MAX_POSTINGS:
-                shared.update(members)
-                members.append(j)
+        open_lists = [members for members in map(postings.__getitem__, top) if len(members) < MAX_POSTINGS]
+        shared = Counter(chain.from_iterable(open_lists))  # counted in one C call, before j joins them
+        for members in open_lists:
+            members.append(j)
         for i in sorted(i for i, count in shared.items() if count >= MIN_SHARED_TERMS):
             yield i, j
