@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from briefing.errors import RenderError
 from briefing.models import Briefing, Edition
-from briefing.render.fragments import sentence_anchor, sentence_url
+from briefing.render.fragments import sentence_anchor, sentence_spans, sentence_url
 from briefing.safety import http_url, strip_control
 
 # What an unusable link becomes: a harmless link to the top of the page.
@@ -38,6 +38,7 @@ def make_environment(templates: Path, site_url: str) -> Environment:
     env.filters["date"] = format_date
     env.filters["href"] = lambda url, root="": href(url, site_url, root)
     env.filters["anchor"] = sentence_anchor
+    env.filters["spans"] = lambda paragraph: sentence_spans(tuple(paragraph))  # a paragraph as its spans
     env.filters["in_order"] = lambda ids, numbers: sorted(ids, key=numbers.__getitem__)  # [1] [3], not [3] [1]
     env.filters["host"] = lambda url: urlsplit(http_url(url)).hostname or url
     env.globals["sentence_url"] = lambda story, point, article_id: sentence_url(story, point, article_id, site_url)

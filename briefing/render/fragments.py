@@ -12,18 +12,33 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from urllib.parse import quote
 
+from markupsafe import Markup, escape
+
 from briefing.models import Point, Story
+from briefing.safety import strip_control
 
 FRAGMENT_WORDS = 4  # words at each end of the sentence in a text fragment
 _WORD = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=131_072)  # every sentence of the archive pages of a large edition
 def sentence_anchor(sentence: str) -> str:
     """The archive page id of ``sentence``: case, spacing and punctuation do not matter."""
     words = " ".join(_WORD.findall(sentence.casefold()))
     return "s-" + hashlib.sha256(words.encode("utf-8")).hexdigest()[:10]
+
+
+@lru_cache(maxsize=65_536)  # every paragraph of the archive pages of a large edition
+def sentence_spans(paragraph: tuple[str, ...]) -> Markup:
+    """An archive page paragraph's sentences, each in a span carrying its ``sentence_anchor``,
+    one space apart: what the template loop ``<span id="{{ sentence|anchor }}">{{ sentence }}</span>``
+    prints (each value through ``strip_control`` and escaped), once per distinct paragraph."""
+    return Markup(" ".join(
+        f'<span id="{escape(strip_control(sentence_anchor(sentence)))}">{escape(strip_control(sentence))}</span>'
+        for sentence in paragraph))
 
 
 def text_fragment(sentence: str) -> str:

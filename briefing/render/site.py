@@ -41,6 +41,7 @@ import stat
 import threading
 from collections.abc import Sequence
 from contextlib import suppress
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment
@@ -234,6 +235,9 @@ def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> s
     return render(env, "index.html", title=title, root="", editions=editions, periods=periods)
 
 
+PARAGRAPH_CACHE_SIZE = 8_192
+
+
 def _clean_line(line: str) -> str:
     for pattern in BOILERPLATE_INLINE:
         line = pattern.sub("", line)
@@ -243,5 +247,11 @@ def _clean_line(line: str) -> str:
 def _article_page(pages: BlockPages, article: Article) -> str:
     # One sentence a span, with the id a bullet's link names (``fragments.sentence_anchor``);
     # the inline page furniture the summariser never saw is left out here too.
-    paragraphs = [split_sentences(_clean_line(p)) for p in article.text.split("\n") if p.strip()]
-    return pages.render(article=article, paragraphs=paragraphs, original=http_url(article.url))
+    return pages.render(article=article, paragraphs=_paragraphs(article.text), original=http_url(article.url))
+
+
+@lru_cache(maxsize=PARAGRAPH_CACHE_SIZE)
+def _paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
+    """The sentences of each paragraph of ``text`` as its page shows them, once per distinct
+    text in a process (a scheduler or web process writes the same pages again)."""
+    return tuple(tuple(split_sentences(_clean_line(p))) for p in text.split("\n") if p.strip())

@@ -43,10 +43,13 @@ SHORT_TERMS = 40
 CONTAINMENT_THRESHOLD = 0.6
 #: Gazetteer kinds specific enough to be evidence of one event.
 SPECIFIC_KINDS = frozenset({"company", "organisation", "person"})
+#: Texts whose entities and names are remembered (a process building the same articles again).
+TEXT_CACHE_SIZE = 8_192
 
 
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def specific_entities(text: str) -> frozenset[str]:
-    """The gazetteer companies, organisations and people ``text`` names."""
+    """The gazetteer companies, organisations and people ``text`` names (once per distinct text)."""
     return frozenset(entities_in(text) & _specific_names())
 
 
@@ -63,6 +66,7 @@ _NAME = re.compile(rf"\b(?:{_WORD}(?: {_WORD})*|\d[\d,.]*\d)\b")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 
 
+@lru_cache(maxsize=TEXT_CACHE_SIZE)
 def names(text: str) -> frozenset[str]:
     """Runs of capitalised words (possessive dropped) and numbers of two or more digits in ``text``
     (commas dropped), except years, which every report of a season shares."""

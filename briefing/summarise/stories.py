@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from itertools import chain
 
 from briefing.models import Article
 from briefing.summarise.linking import linked, rare_names, specific_entities
-from briefing.summarise.sections import sections_of
+from briefing.summarise.sections import SPLIT_CACHE_SIZE
+from briefing.summarise.sections import _split_cached as split_once  # = sections_of, by text
 from briefing.summarise.vectors import Vector, idf_table, tfidf, tokens
 
 TOP_TERMS = 25
@@ -29,14 +32,18 @@ MIN_SHARED_TERMS = 3
 
 
 def article_vectors(articles: Sequence[Article]) -> list[Vector]:
-    docs = [_article_tokens(a) for a in articles]
+    docs = [_term_counts(a.title, a.text) for a in articles]
     idf = idf_table(docs)
     return [tfidf(doc, idf) for doc in docs]
 
 
-def _article_tokens(article: Article) -> list[str]:
-    lead = " ".join((article.title, *sections_of(article).highlights))
-    return tokens(lead) * 2 + tokens(article.text)
+@lru_cache(maxsize=SPLIT_CACHE_SIZE)
+def _term_counts(title: str, text: str) -> Counter[str]:
+    """An article's tokens counted: its title and highlights (``sections_of``) twice, then its
+    text. Once per distinct title and text in a process (a scheduler or web process builds
+    the same unpublished articles again); the counter is only read (``tfidf`` copies it)."""
+    lead = " ".join((title, *split_once(text).highlights))
+    return Counter(tokens(lead) * 2 + tokens(text))
 
 
 def group_articles(articles: Sequence[Article]) -> list[list[int]]:
@@ -72,12 +79,12 @@ def _candidate_pairs(vectors: Sequence[Vector]) -> Iterator[tuple[int, int]]:
     """
     postings: dict[str, list[int]] = defaultdict(list)
     for j, vector in enumerate(vectors):
-        top = sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]
-        shared: Counter[int] = Counter()
-        for term in top:
-            members = postings[term]
-            if len(members) < MAX_POSTINGS:
-                shared.update(members)
-                members.append(j)
+        # ``sorted(vector, key=lambda t: (-vector[t], t))``: terms in order first, then a stable
+        # sort by weight, heaviest first (``reverse`` keeps equal weights in term order), in C.
+        top = sorted(sorted(vector), key=vector.__getitem__, reverse=True)[:TOP_TERMS]
+        open_lists = [members for members in map(postings.__getitem__, top) if len(members) < MAX_POSTINGS]
+        shared = Counter(chain.from_iterable(open_lists))  # counted in one C call, before j joins them
+        for members in open_lists:
+            members.append(j)
         for i in sorted(i for i, count in shared.items() if count >= MIN_SHARED_TERMS):
             yield i, j

@@ -108,3 +108,21 @@ def test_a_writer_killed_mid_page_leaves_the_old_page(tmp_path: Path) -> None:
     content = page.read_bytes()
     assert content == b"<p>old</p>" or (content.startswith(b"<p>x") and content.endswith(b"x</p>")
                                          and len(content) == 256 * 1024 * 1024 + 7)
+
+
+# The loop article.html printed each paragraph with before the ``spans`` filter.
+SPANS_LOOP = ('{% for sentence in paragraph %}<span id="{{ sentence|anchor }}">{{ sentence }}</span>'
+              '{% if not loop.last %} {% endif %}{% endfor %}')
+
+
+def test_spans_filter_prints_what_the_sentence_loop_printed(env: Environment) -> None:
+    loop, spans = env.from_string(SPANS_LOOP), env.from_string("{{ paragraph|spans }}")
+    texts = [path.read_text("utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    paragraphs = [p for text in texts for p in paragraphs_of(text)]
+    paragraphs += [AWKWARD, AWKWARD[:1], [], ["\x00\x1fcontrol\x7f <b>bold</b>", "a & b > c"], ["'single' `tick`"]]
+    for paragraph in paragraphs:
+        expected = loop.render(paragraph=paragraph)
+        assert spans.render(paragraph=paragraph) == expected  # a list, as a custom caller may pass
+        assert spans.render(paragraph=tuple(paragraph)) == expected  # the cached tuple the site passes
+    assert "<script>" not in spans.render(paragraph=AWKWARD)
+    assert "&lt;script&gt;" in spans.render(paragraph=AWKWARD)
