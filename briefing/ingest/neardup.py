@@ -121,7 +121,7 @@ def signature(hashes: frozenset[int]) -> list[int]:
     linearity does not bias the buckets. Vectorised with numpy (uint32
     arithmetic wraps exactly as the ``& 0xFFFFFFFF`` of ``signature_python``):
     this was the hot loop of a cold ingest (``bench/ingest.py --minhash``).
-    Both give the same signature (``tests/ingest/test_neardup.py``); which one runs
+    Both give the same signature (``tests/ingest/test_batch.py``); which one runs
     is only a matter of speed (``_NUMPY_AFTER``).
     """
     global _signed
@@ -141,8 +141,8 @@ def signatures(batch: list[frozenset[int]]) -> list[list[int]]:
 
 
 def signatures_numpy(batch: list[frozenset[int]]) -> list[list[int]]:
-    """``signature_numpy`` of each shingle set, in one pass: the same uint32 steps on all the
-    batch's hashes, then the least in each (text, bucket) slot, so numpy is called a few
+    """``signature`` of each shingle set, vectorised in one pass: the same uint32 steps on all
+    the batch's hashes, then the least in each (text, bucket) slot, so numpy is called a few
     times a batch instead of a dozen times a text."""
     import numpy as np
 
@@ -161,18 +161,8 @@ def signatures_numpy(batch: list[frozenset[int]]) -> list[list[int]]:
 
 
 def signature_numpy(hashes: frozenset[int]) -> list[int]:
-    """``signature`` vectorised (the same uint32 steps on all the hashes at once)."""
-    import numpy as np
-
-    value = np.fromiter(hashes, dtype=np.uint32, count=len(hashes))
-    value ^= value >> 16
-    value *= np.uint32(0x85EBCA6B)
-    value ^= value >> 13
-    value *= np.uint32(0xC2B2AE35)
-    value ^= value >> 16
-    mins = np.full(SIGNATURE_SIZE, _EMPTY, dtype=np.uint32)
-    np.minimum.at(mins, value % SIGNATURE_SIZE, value)
-    return [int(v) for v in mins.tolist()]
+    """``signature`` vectorised: ``signatures_numpy`` of one text."""
+    return signatures_numpy([hashes])[0]
 
 
 def signature_python(hashes: frozenset[int]) -> list[int]:
