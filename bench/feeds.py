@@ -42,7 +42,8 @@ def measure(base: str, workdir: Path, repeat: int) -> dict[str, float]:
     import httpx
 
     from briefing.clock import SystemClock
-    from briefing.ingest import ingest_feeds, make_fetcher
+    from briefing.ingest import make_fetcher
+    from briefing.ingest.poll import ingest_feeds
     from briefing.settings import load_settings
     from briefing.store import Store
 

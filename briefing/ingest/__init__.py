@@ -16,7 +16,7 @@ folders alone, and every command that only reads the store, never pays for it.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from briefing.clock import Clock
 from briefing.db.database import retry_conflicts
@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TITLE_MAX_CHARS", "Progress", "article_id", "collect", "collect_feeds", "collect_folders", "derive_title",
-    "ingest_feeds", "ingest_folders",
-    "make_fetcher", "to_article",
+    "ingest_folders", "make_fetcher", "to_article",
 ]
 log = logging.getLogger(__name__)
 
@@ -83,11 +82,3 @@ def make_fetcher(settings: Settings) -> HttpFetcher:
     return HttpFetcher(timeout=settings.sources.fetch_timeout, max_bytes=settings.sources.max_feed_bytes,
                        allow_private=settings.sources.allow_private_hosts)
 
-
-def __getattr__(name: str) -> Any:
-    """``ingest_feeds`` on first use (see the module docstring)."""
-    if name == "ingest_feeds":
-        from briefing.ingest.poll import ingest_feeds
-
-        return ingest_feeds
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
