@@ -5,14 +5,18 @@
 
 The feeds of ``../shared/data/feeds/`` (RSS 1.0 and 2.0, Atom, content:encoded,
 broken and mixed encodings) are served by a loopback HTTP server in this
-process. In a process of its own each side then runs ``--repeat`` passes and
-keeps the fastest, each pass into a fresh SQLite store:
+process. In a process of its own each side then runs ``--repeat`` passes, each
+into a fresh SQLite store, each followed by the floor, and keeps the fastest of each:
 
 - floor: ``feedparser.parse`` of the very bytes served, nothing else;
 - briefing: ``ingest_feeds`` (fetch over loopback, parse, sanitise with nh3,
-  deduplicate, store) with this checkout;
+  repair mojibake, deduplicate, store, queue the teasers' pages and work the
+  queue: offline, each host's robots.txt cannot be fetched, so its pages fail
+  at once) with this checkout;
+- briefing, no full text: the same with ``sources.full_text = "never"``, the
+  pass as it was before issue 14 added the page queue;
 - today's code: the same with commit ``a2d3cff`` (``bench/baseline.py``),
-  where feedparser's own sanitiser also ran.
+  where feedparser's own sanitiser also ran and no page was queued.
 
 Rates are feed entries per second.
 """
@@ -36,8 +40,12 @@ from baseline import ROOT, baseline_tree, env_for
 FEEDS = ROOT.parent / "shared" / "data" / "feeds"
 
 
-def measure(base: str, workdir: Path, repeat: int) -> dict[str, float]:
-    """One side: the fastest of ``repeat`` ingest passes, and feedparser alone on the same bytes."""
+def measure(base: str, workdir: Path, repeat: int, extra: str = "") -> dict[str, float]:
+    """One side: the fastest of ``repeat`` ingest passes, and of feedparser alone on the same bytes.
+
+    The two alternate (ingest, parse, ingest, parse ...), so that a machine whose speed
+    drifts during the run slows both alike. ``extra``: more ``[sources]`` settings.
+    """
     import feedparser
     import httpx
 
@@ -50,10 +58,10 @@ def measure(base: str, workdir: Path, repeat: int) -> dict[str, float]:
     names = sorted(path.name for path in FEEDS.iterdir())
     bodies = [httpx.get(f"{base}{name}").content for name in names]
     feeds = ", ".join(f'{{ name = "{name}", url = "{base}{name}" }}' for name in names)
-    best, entries = float("inf"), 0
+    best, parse, entries, parsed = float("inf"), float("inf"), 0, 0
     for attempt in range(repeat):
         config = workdir / f"briefing-{attempt}.toml"
-        config.write_text(f'[sources]\nfolders = []\nfeeds = [{feeds}]\n[store]\npath = "var/{attempt}.db"\n',
+        config.write_text(f'[sources]\nfolders = []\n{extra}\nfeeds = [{feeds}]\n[store]\npath = "var/{attempt}.db"\n',
                           encoding="utf-8")
         settings = load_settings(config, env={})
         with Store.open_settings(settings.store) as store:
@@ -64,8 +72,6 @@ def measure(base: str, workdir: Path, repeat: int) -> dict[str, float]:
             fetcher.close()
         entries = report.added + report.duplicates
         assert report.feeds_fetched == len(names) and not report.feed_errors, report
-    parse = float("inf")
-    for _ in range(repeat):
         started = time.perf_counter()
         parsed = sum(len(feedparser.parse(body).entries) for body in bodies)
         parse = min(parse, time.perf_counter() - started)
@@ -82,9 +88,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--extra", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.one, args.dir, args.repeat)))
+        print(json.dumps(measure(args.one, args.dir, args.repeat, args.extra)))
         return
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(FEEDS)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -92,11 +99,13 @@ def main() -> None:
     results = {}
     try:
         with baseline_tree() as old, tempfile.TemporaryDirectory(prefix="briefing-bench-") as folder:
-            for label, tree in (("briefing", None), ("today's code (a2d3cff)", old)):
+            sides = (("briefing", None, ""), ("briefing, no full text", None, 'full_text = "never"'),
+                     ("today's code (a2d3cff)", old, ""))
+            for label, tree, extra in sides:
                 own = Path(tempfile.mkdtemp(dir=folder))
                 run = subprocess.run([sys.executable, __file__, "--one", base, "--dir", str(own),
-                                      "--repeat", str(args.repeat)], capture_output=True, text=True, check=False,
-                                     env=env_for(tree), cwd=own)
+                                      "--repeat", str(args.repeat), "--extra", extra],
+                                     capture_output=True, text=True, check=False, env=env_for(tree), cwd=own)
                 if run.returncode != 0:
                     sys.exit(f"{label} failed:\n{run.stderr}")
                 results[label] = json.loads(run.stdout.strip().splitlines()[-1])
@@ -109,11 +118,11 @@ def report(results: dict[str, dict[str, float]]) -> None:
     first = results["briefing"]
     print(f"ingest of {first['feeds']} feeds ({first['entries']:,} entries stored, {first['parsed']:,} parsed), "
           "best of runs:")
-    print(f"  {'':<44} {'seconds':>8} {'entries/s':>10} {'vs feedparser':>14}")
+    print(f"  {'':<52} {'seconds':>8} {'entries/s':>10} {'vs feedparser':>14}")
     for label, r in results.items():
-        print(f"  {'feedparser.parse alone (' + label + ')':<44} {r['parse_s']:>8.3f} {r['parsed'] / r['parse_s']:>10,.0f}"
+        print(f"  {'feedparser.parse alone (' + label + ')':<52} {r['parse_s']:>8.3f} {r['parsed'] / r['parse_s']:>10,.0f}"
               f" {'1.00x':>14}")
-        print(f"  {'ingest_feeds, ' + label:<44} {r['ingest_s']:>8.3f} {r['entries'] / r['ingest_s']:>10,.0f}"
+        print(f"  {'ingest_feeds, ' + label:<52} {r['ingest_s']:>8.3f} {r['entries'] / r['ingest_s']:>10,.0f}"
               f" {r['ingest_s'] / r['parse_s']:>13.2f}x")
 
 

@@ -44,6 +44,15 @@ class OriginMatch(NamedTuple):
     matched_by: str  # new | url | guid | text | near
 
 
+class PageRow(NamedTuple):
+    """What the page queue holds for one URL (``briefing.ingest.fulltext``)."""
+
+    status: str  # pending | done | failed
+    text: str  # the extracted article, once done
+    teaser_hash: str  # article_id of the teaser it was queued for
+    source: str
+
+
 class Arrival(NamedTuple):
     """One arrival of an article: the source and origin it came from, and how it was matched."""
 
@@ -298,6 +307,15 @@ class Store:
             for source, origin, id_, text_hash, matched_by in rows:
                 if (source, origin) in wanted:
                     found[(str(source), str(origin))] = OriginMatch(str(id_), str(text_hash), str(matched_by))
+        return found
+
+    def page_rows(self, urls: Sequence[str]) -> dict[str, PageRow]:
+        """The queued pages (table ``pages``) among ``urls``, by URL, in one query per chunk."""
+        found = {}
+        for condition, params in self._where_in("url", [url for url in urls if url]):
+            for url, status, text, teaser_hash, source in self._run(
+                    f"SELECT url, status, text, teaser_hash, source FROM pages WHERE {condition}", params):
+                found[str(url)] = PageRow(str(status), str(text or ""), str(teaser_hash), str(source))
         return found
 
     def articles_with_canonical_urls(self, urls: Sequence[str]) -> dict[str, str]:

@@ -32,8 +32,9 @@ import logging
 import re
 import time
 import urllib.robotparser
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -50,7 +51,7 @@ from briefing.ingest.text import UndecodableError, decode, fragment_to_text
 from briefing.models import Document
 from briefing.safety import clean_html
 from briefing.settings import FeedSource, Settings, SourcesSettings
-from briefing.store import Store
+from briefing.store import PageRow, Store
 
 log = logging.getLogger(__name__)
 Keep = Callable[[Document], bool]
@@ -94,37 +95,43 @@ class Page:
     attempts: int
 
 
-def known_text(store: Store, document: Document) -> Document:
-    """The document with its page's extracted text, when that page is done.
+def known_text(document: Document, row: PageRow | None) -> Document:
+    """The document with its page's extracted text, when that page (``row``, from ``Store.page_rows``) is done.
 
     Done for this feed's same teaser, or for another feed's entry linking the
     same page: either way it is not fetched again.
     """
-    if not document.url:
-        return document
-    row = store.database.run("SELECT status, text, teaser_hash, source FROM pages WHERE url = ?",
-                             (document.url,)).fetchone()
-    if row and row[0] == "done" and row[1] and (row[2] == article_id(document.text) or row[3] != document.source):
-        return replace(document, text=str(row[1]))
+    if document.url and row is not None and row.status == "done" and row.text and (
+            row.teaser_hash == article_id(document.text) or row.source != document.source):
+        return replace(document, text=row.text)
     return document
 
 
-def queue_page(store: Store, document: Document, now: datetime) -> None:
-    """Queue the entry's page; a page already queued or done for the same teaser stays as it is."""
-    teaser = article_id(document.text)
-    row = store.database.run("SELECT teaser_hash, source FROM pages WHERE url = ?", (document.url,)).fetchone()
-    if row is not None and (row[0] == teaser or row[1] != document.source):
-        return  # queued or done already (another feed's entry for the same page counts too)
-    values = (document.source, document.origin, _document_json(document), teaser, now.isoformat(), now.isoformat(),
-              document.url)
-    if row is None:
-        store.database.run(
-            "INSERT INTO pages (source, origin, document, teaser_hash, queued_at, updated_at, url, status)"
-            " VALUES (?,?,?,?,?,?,?,'pending') ON CONFLICT (url) DO NOTHING", values)
-    else:  # the entry's teaser changed: fetch its page again
-        store.database.run(
-            "UPDATE pages SET source = ?, origin = ?, document = ?, teaser_hash = ?, queued_at = ?, updated_at = ?,"
-            " status = 'pending', reason = '', attempts = 0, text = '' WHERE url = ?", values)
+def queue_pages(store: Store, documents: Sequence[Document], now: datetime,
+                rows: dict[str, PageRow] | None = None) -> None:
+    """Queue each entry's page; a page already queued or done for the same teaser stays as it is.
+
+    ``rows``: the queue's rows for these URLs (``Store.page_rows``), when the caller has them
+    already; one statement per kind of write for the whole batch.
+    """
+    rows = dict(store.page_rows([d.url for d in documents]) if rows is None else rows)
+    inserts: list[tuple[str, ...]] = []
+    updates: list[tuple[str, ...]] = []
+    for document in documents:
+        teaser = article_id(document.text)
+        row = rows.get(document.url)
+        if row is not None and (row.teaser_hash == teaser or row.source != document.source):
+            continue  # queued or done already (another feed's entry for the same page counts too)
+        values = (document.source, document.origin, _document_json(document), teaser, now.isoformat(),
+                  now.isoformat(), document.url)
+        (inserts if row is None else updates).append(values)  # an update: the entry's teaser changed
+        rows[document.url] = PageRow("pending", "", teaser, document.source)
+    store.database.run_many(
+        "INSERT INTO pages (source, origin, document, teaser_hash, queued_at, updated_at, url, status)"
+        " VALUES (?,?,?,?,?,?,?,'pending') ON CONFLICT (url) DO NOTHING", inserts)
+    store.database.run_many(
+        "UPDATE pages SET source = ?, origin = ?, document = ?, teaser_hash = ?, queued_at = ?, updated_at = ?,"
+        " status = 'pending', reason = '', attempts = 0, text = '' WHERE url = ?", updates)
 
 
 def pending_pages(store: Store, limit: int) -> list[Page]:
@@ -151,14 +158,15 @@ def page_counts(store: Store) -> dict[str, int]:
     return {str(row[0]): int(row[1]) for row in rows}
 
 
-def _finish(store: Store, url: str, status: str, reason: str, text: str, now: datetime) -> None:
-    store.database.run(
+def _finish(store: Store, rows: Sequence[tuple[str, str, str, str]], now: datetime) -> None:
+    """Each (status, reason, text, URL) page tried once more, at ``now``."""
+    store.database.run_many(
         "UPDATE pages SET status = ?, reason = ?, text = ?, attempts = attempts + 1, updated_at = ? WHERE url = ?",
-        (status, reason, text, now.isoformat(), url))
+        [(status, reason, text, now.isoformat(), url) for status, reason, text, url in rows])
 
 
 def _document_json(document: Document) -> str:
-    fields = asdict(document)
+    fields = {field.name: getattr(document, field.name) for field in dataclass_fields(document)}  # no deep copy
     fields["published"] = document.published.isoformat() if document.published else None
     return json.dumps(fields)
 
@@ -281,18 +289,34 @@ def _decode_page(body: bytes, content_type: str, url: str) -> str:
 
 
 def fetch_pages(settings: Settings, store: Store, clock: Clock, pages: PageFetcher, tally: Tally) -> None:
-    """Work the page queue within the pass's bounds (pages and seconds)."""
+    """Work the page queue within the pass's bounds (pages and seconds).
+
+    A page's failure is written with the others of the pass, in one transaction at its
+    end (a host whose robots.txt cannot be read fails all its pages at once): a pass
+    killed before then leaves those pages pending, to be tried again, as if never tried.
+    """
     sources = settings.sources
     ends = time.monotonic() + sources.full_text_seconds
-    for page in pending_pages(store, sources.full_text_pages):
-        if time.monotonic() >= ends:
-            log.info("full text: the pass's %g s are used up; the other pages wait for the next pass",
-                     sources.full_text_seconds)
-            break
-        _fetch_page(store, clock, pages, page, tally)
+    failures: list[tuple[str, str, str, str]] = []  # (status, reason, text, URL)
+    try:
+        for page in pending_pages(store, sources.full_text_pages):
+            if time.monotonic() >= ends:
+                log.info("full text: the pass's %g s are used up; the other pages wait for the next pass",
+                         sources.full_text_seconds)
+                break
+            failure = _fetch_page(store, clock, pages, page, tally)
+            if failure is not None:
+                failures.append(failure)
+                tally.pages_failed += 1
+    finally:
+        if failures:
+            with store.transaction():
+                _finish(store, failures, clock.now())
 
 
-def _fetch_page(store: Store, clock: Clock, pages: PageFetcher, page: Page, tally: Tally) -> None:
+def _fetch_page(store: Store, clock: Clock, pages: PageFetcher, page: Page,
+                tally: Tally) -> tuple[str, str, str, str] | None:
+    """Fetch, extract and record one page; its (status, reason, text, URL) to write when it failed."""
     teaser = page.document
     try:
         body, content_type = pages.fetch(page.url)
@@ -300,20 +324,15 @@ def _fetch_page(store: Store, clock: Clock, pages: PageFetcher, page: Page, tall
     except SourceError as exc:
         retry = _transient(exc.reason) and page.attempts + 1 < MAX_ATTEMPTS
         log.info("full text of %s (%s): %s; the teaser stays", page.url, teaser.source, exc.reason)
-        with store.transaction():
-            _finish(store, page.url, "pending" if retry else "failed", exc.reason, "", clock.now())
-        tally.pages_failed += 1
-        return
+        return ("pending" if retry else "failed", exc.reason, "", page.url)
     if len(text) <= len(teaser.text):
         reason = f"the extracted page ({word_count(text)} words) is no longer than the teaser; the teaser stays"
-        with store.transaction():
-            _finish(store, page.url, "failed", reason, "", clock.now())
-        tally.pages_failed += 1
-        return
+        return ("failed", reason, "", page.url)
     with store.transaction():
         tally.count(record(store, replace(teaser, text=text), clock.now()))
-        _finish(store, page.url, "done", "", text, clock.now())
+        _finish(store, [("done", "", text, page.url)], clock.now())
     tally.pages_fetched += 1
+    return None
 
 
 def _transient(reason: str) -> bool:

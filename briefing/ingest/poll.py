@@ -34,7 +34,7 @@ from briefing.ingest.fulltext import (
     keep_everything,
     known_text,
     make_page_fetcher,
-    queue_page,
+    queue_pages,
     wants_full_text,
 )
 from briefing.ingest.record import Progress, Tally, record_all
@@ -138,13 +138,14 @@ def _take_answer(poll: _Poll, feed: FeedSource, state: SourceState, answer: Fetc
         raise SourceError(state.url, f"HTTP {answer.status} {answer.reason}".strip())
     documents = keep_entries(parse_feed(answer.body, answer.headers, state.name, answer.url), feed)
     with store.transaction():
-        known = [known_text(store, entry) for entry in documents]  # a page already extracted is not fetched again
+        pages = store.page_rows([entry.url for entry in documents])
+        known = [known_text(entry, pages.get(entry.url)) for entry in documents]  # an extracted page is not fetched again
         for recorded in record_all(store, known, clock.now):
             tally.count(recorded)
         if poll.pages is not None:
-            for entry, document in zip(documents, known, strict=True):
-                if document is entry and wants_full_text(feed, entry, poll.settings.sources) and poll.keep(entry):
-                    queue_page(store, entry, clock.now())
+            queue_pages(store, [entry for entry, document in zip(documents, known, strict=True)
+                                if document is entry and wants_full_text(feed, entry, poll.settings.sources)
+                                and poll.keep(entry)], clock.now(), pages)
         store.release(state.url)
         store.source_ok(state.name, clock.now(), etag=answer.headers.get("etag", ""),
                         last_modified=answer.headers.get("last-modified", ""), url=answer.moved_to)

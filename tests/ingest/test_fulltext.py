@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from briefing.cli import cli
 from briefing.clock import FixedClock
 from briefing.ingest import collect
-from briefing.ingest.fulltext import PageFetcher, page_problems, pending_pages, queue_page
+from briefing.ingest.fulltext import PageFetcher, page_problems, pending_pages, queue_pages
 from briefing.models import Document
 from briefing.settings import Settings, load_settings
 from briefing.store import Store
@@ -255,8 +255,8 @@ def test_pages_of_several_hosts_are_taken_in_turn(make_config: ConfigMaker, cloc
     settings = load_settings(make_config(), env={})
     links = [f"https://a.example/{i}" for i in range(3)] + [f"https://b.example/{i}" for i in range(2)]
     with Store.open(settings.store.path) as store:
-        for link in links:
-            queue_page(store, Document(source="s", origin=link, title=link, text="A teaser.", url=link), clock.now())
+        queue_pages(store, [Document(source="s", origin=link, title=link, text="A teaser.", url=link) for link in links],
+                    clock.now())
         order = [page.url for page in pending_pages(store, 10)]
     assert order == ["https://a.example/0", "https://b.example/0", "https://a.example/1", "https://b.example/1",
                      "https://a.example/2"]
