@@ -1,4 +1,4 @@
-"""Commands that find the store at head do not pay for importing Alembic."""
+"""Commands import only what they use: Alembic only when a store is behind, the feed stack only for feeds."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from briefing.db import migrate
+from briefing.db.engine import make_engine
 
 PROBE = """
 import sys
@@ -34,11 +39,24 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_new_store_is_migrated_with_alembic_then_commands_skip_it(project: Path) -> None:
-    assert _imports_alembic(project, "status")  # a migration is due: the empty store gets the schema
+def test_a_new_store_gets_the_head_schema_without_alembic_and_commands_skip_it(project: Path) -> None:
+    assert not _imports_alembic(project, "status")  # a new SQLite file: migrations/head-sqlite.sql
+    assert (project / "var" / "b.db").exists()
     assert not _imports_alembic(project, "status")
     assert not _imports_alembic(project, "build")
     assert not _imports_alembic(project, "--help")
+
+
+def test_a_store_behind_head_is_migrated_with_alembic(project: Path) -> None:
+    (project / "var").mkdir()
+    engine = make_engine(make_url(f"sqlite:///{project / 'var' / 'b.db'}"))
+    try:
+        with engine.connect() as connection:  # a store of the revision before head
+            command.upgrade(migrate._config(connection), migrate.revisions()[-2])
+    finally:
+        engine.dispose()
+    assert _imports_alembic(project, "status")
+    assert not _imports_alembic(project, "status")
 
 
 FEED_STACK = """

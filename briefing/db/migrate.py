@@ -12,6 +12,15 @@ The whole upgrade is one transaction: ``BEGIN IMMEDIATE`` on SQLite, ``BEGIN``
 plus ``pg_advisory_xact_lock`` on PostgreSQL, so concurrent first starts
 migrate once and the others wait, then find nothing to do. Opening a store
 already at head takes no write transaction at all (``upgrade_if_due``).
+
+A new, empty SQLite file is not taken through every revision: it runs
+``migrations/head-sqlite.sql``, the statements the revisions leave in
+``sqlite_master`` (and the head revision in ``alembic_version``), without
+importing Alembic (a quarter of a second that every first run, and every test
+with a store of its own, paid). ``tests/db/test_migrate.py`` checks that file
+against a store the revisions made; after a new revision,
+``python -m briefing.db.migrate --write-head-sql`` writes it again.
+PostgreSQL stores always go through Alembic.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ if TYPE_CHECKING:
     from briefing.settings import StoreSettings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+HEAD_SQLITE = MIGRATIONS_DIR / "head-sqlite.sql"
 MIGRATE_LOCK = 0x62726566_0001  # advisory lock key: "bref" + 1
 
 
@@ -105,8 +115,12 @@ def current(connection: Connection) -> str | None:
     return revision
 
 
-def upgrade(connection: Connection, where: str) -> tuple[str | None, str]:
-    """Bring the store to the newest revision; (revision before, after). ``connection`` autocommits."""
+def upgrade(connection: Connection, where: str, *, use_head_sql: bool = True) -> tuple[str | None, str]:
+    """Bring the store to the newest revision; (revision before, after). ``connection`` autocommits.
+
+    ``use_head_sql``: an empty SQLite file gets ``HEAD_SQLITE`` instead of every revision
+    (False: the revisions, as the check of that file needs).
+    """
     known = revisions()
     sqlite = connection.dialect.name == "sqlite"
     connection.exec_driver_sql("BEGIN IMMEDIATE" if sqlite else "BEGIN")
@@ -115,7 +129,9 @@ def upgrade(connection: Connection, where: str) -> tuple[str | None, str]:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         before = current(connection)
         check(before, known, where)
-        if before != known[-1]:
+        if before is None and sqlite and use_head_sql and _empty(connection):
+            _create_head(connection, known[-1])
+        elif before != known[-1]:
             _run(connection, before)
         if sqlite:
             connection.exec_driver_sql(f"PRAGMA user_version = {len(known)}")
@@ -139,6 +155,38 @@ def upgrade_if_due(connection: Connection, where: str) -> None:
     check(revision, known, where)
     if revision != known[-1]:
         upgrade(connection, where)
+
+
+def _empty(connection: Connection) -> bool:
+    return int(connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()) == 0
+
+
+def head_statements() -> tuple[str, list[str]]:
+    """(revision, statements) of ``HEAD_SQLITE``: ``-- revision NNNN`` first, statements apart by blank lines."""
+    text = HEAD_SQLITE.read_text(encoding="utf-8")
+    revision = text.split("\n", 1)[0].removeprefix("-- revision ").strip()
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    return revision, [statement.strip() for statement in body.split("\n\n") if statement.strip()]
+
+
+def _create_head(connection: Connection, head_revision: str) -> None:
+    revision, statements = head_statements()
+    if revision != head_revision:  # a revision was added without writing the file again: take the long way
+        _run(connection, None)
+        return
+    for statement in statements:
+        connection.exec_driver_sql(statement)
+    connection.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES (?)", (revision,))
+
+
+def head_sql(connection: Connection) -> str:
+    """``HEAD_SQLITE``'s text for the SQLite store of ``connection``, made by the revisions."""
+    rows = connection.exec_driver_sql(  # tables, then indexes, by name: Alembic's batch mode orders indexes at will
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type <> 'table', name").fetchall()
+    statements = "\n\n".join(str(row[0]).replace("\n\n", "\n") for row in rows)
+    return (f"-- revision {current(connection)}\n-- What the revisions leave in a new SQLite store"
+            " (briefing.db.migrate). Written by\n-- python -m briefing.db.migrate --write-head-sql;"
+            " do not edit.\n" + statements + "\n")
 
 
 def _run(connection: Connection, before: str | None) -> None:
@@ -190,3 +238,30 @@ def _connected(settings: StoreSettings) -> Iterator[tuple[Connection, str]]:
         raise StoreError(f"{display(url)}: cannot migrate the store: {str(exc).splitlines()[0]}") from None
     finally:
         engine.dispose()
+
+
+def _write_head_sql() -> None:
+    """``python -m briefing.db.migrate --write-head-sql``: migrate a new file by the revisions, write ``HEAD_SQLITE``."""
+    import tempfile
+
+    from sqlalchemy.engine import make_url
+
+    from briefing.db.engine import make_engine
+
+    with tempfile.TemporaryDirectory() as folder:
+        engine = make_engine(make_url(f"sqlite:///{Path(folder) / 'head.db'}"))
+        try:
+            with engine.connect() as connection:
+                upgrade(connection, "head", use_head_sql=False)
+                HEAD_SQLITE.write_text(head_sql(connection), encoding="utf-8")
+        finally:
+            engine.dispose()
+    print(f"wrote {HEAD_SQLITE}")
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] != ["--write-head-sql"]:
+        sys.exit("usage: python -m briefing.db.migrate --write-head-sql")
+    _write_head_sql()

@@ -8,10 +8,11 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.engine import make_url
 
 from briefing.cli import cli
 from briefing.db import migrate
-from briefing.db.engine import store_url
+from briefing.db.engine import make_engine, store_url
 from briefing.errors import ConfigError, StoreError
 from briefing.settings import load_settings
 from briefing.store import SCHEMA_VERSION, Store
@@ -46,6 +47,39 @@ def test_a_store_from_before_alembic_is_stamped_and_upgraded(tmp_path: Path) -> 
         assert store.database.run("SELECT count(*) FROM send_claims").scalar_one() == 0  # 0004 applied
     finally:
         store.close()
+
+
+def _sqlite_schema(path: Path) -> tuple[list[tuple[str, str, str, str | None]], int, list[tuple[str]]]:
+    with sqlite3.connect(path) as db:
+        return (sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master")),
+                db.execute("PRAGMA user_version").fetchone()[0], db.execute("SELECT * FROM alembic_version").fetchall())
+
+
+def test_a_new_sqlite_store_gets_exactly_the_schema_the_revisions_make(tmp_path: Path) -> None:
+    """``migrations/head-sqlite.sql`` (a new file's schema, without Alembic) is what every revision leaves."""
+    engine = make_engine(make_url(f"sqlite:///{tmp_path / 'revisions.db'}"))
+    try:
+        with engine.connect() as connection:
+            assert migrate.upgrade(connection, "revisions", use_head_sql=False) == (None, migrate.head())
+            written = migrate.head_sql(connection)
+    finally:
+        engine.dispose()
+    assert migrate.HEAD_SQLITE.read_text(encoding="utf-8") == written, \
+        "migrations/head-sqlite.sql is out of date: run python -m briefing.db.migrate --write-head-sql"
+    Store.open(tmp_path / "head.db").close()
+    made, by_revisions = _sqlite_schema(tmp_path / "head.db"), _sqlite_schema(tmp_path / "revisions.db")
+    assert made == by_revisions
+    assert made[1] == SCHEMA_VERSION and made[2] == [(migrate.head(),)]
+
+
+def test_a_head_file_of_an_older_revision_is_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A revision added without writing the file again: a new store still gets every revision."""
+    stale = tmp_path / "head-sqlite.sql"
+    stale.write_text("-- revision 0001\nCREATE TABLE wrong (x TEXT)\n", encoding="utf-8")
+    monkeypatch.setattr(migrate, "HEAD_SQLITE", stale)
+    Store.open(tmp_path / "b.db").close()
+    tables = {row[1] for row in _sqlite_schema(tmp_path / "b.db")[0]}
+    assert "wrong" not in tables and "pages" in tables
 
 
 def test_migrate_command_reports_and_check_fails_on_an_old_store(make_config: ConfigMaker, tmp_path: Path) -> None:
