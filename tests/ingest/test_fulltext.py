@@ -284,3 +284,24 @@ def test_briefing_ingest_fetches_only_the_pages_of_teasers_on_the_topic(
     assert run.exit_code == 0, run.output
     assert len(feed_server.hits("/a/on")) == 1
     assert feed_server.hits("/a/off0") == [] and feed_server.hits("/a/off1") == []
+
+
+def test_a_batch_queues_each_page_once_and_again_only_for_a_new_teaser(make_config: ConfigMaker,
+                                                                       clock: FixedClock) -> None:
+    """``queue_pages`` of one feed's entries: a page two entries link is queued once; a changed teaser queues
+    it again (attempts and reason reset); the same teaser leaves a failed page alone."""
+    settings = load_settings(make_config(), env={})
+    link = "https://a.example/story"
+
+    def teaser(text: str, origin: str = link) -> Document:
+        return Document(source="s", origin=origin, title="Story", text=text, url=link)
+
+    with Store.open(settings.store.path) as store:
+        queue_pages(store, [teaser("A teaser."), teaser("A teaser.", origin=f"{link}#again")], clock.now())
+        assert [page.url for page in pending_pages(store, 10)] == [link]
+        store.database.run("UPDATE pages SET status = 'failed', reason = 'HTTP 404', attempts = 3")
+        queue_pages(store, [teaser("A teaser.")], clock.now())
+        assert pending_pages(store, 10) == [] and [p.reason for p in page_problems(store)] == ["HTTP 404"]
+        queue_pages(store, [teaser("The teaser, rewritten.")], clock.now())
+        [page] = pending_pages(store, 10)
+    assert (page.document.text, page.attempts, page.reason) == ("The teaser, rewritten.", 0, "")
