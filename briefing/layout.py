@@ -86,14 +86,19 @@ class Line:
     marked_heading: bool
 
 
+def without_inline_boilerplate(line: str) -> str:
+    """``line`` less the inline furniture of ``BOILERPLATE_INLINE`` ("(opens in a new tab)", "[link]")."""
+    if "(" in line or "[" in line:  # every inline pattern needs one of them
+        for pattern in BOILERPLATE_INLINE:
+            line = pattern.sub("", line)
+    return line
+
+
 def read_lines(text: str) -> list[Line]:
     """The lines of ``text`` (clean text, one paragraph or list item a line), boilerplate dropped."""
     lines = []
     for raw in text.split("\n"):
-        line = raw.strip()
-        if "(" in line or "[" in line:  # every inline pattern needs one of them
-            for pattern in BOILERPLATE_INLINE:
-                line = pattern.sub("", line)
+        line = without_inline_boilerplate(raw.strip())
         if not line or _BOILERPLATE_START.match(line) or ("--" in line or "/" in line) and _MARKUP.search(line):
             continue
         marker = BULLET.match(line)

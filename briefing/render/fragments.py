@@ -35,10 +35,10 @@ def sentence_anchor(sentence: str) -> str:
 def sentence_spans(paragraph: tuple[str, ...]) -> Markup:
     """An archive page paragraph's sentences, each in a span carrying its ``sentence_anchor``,
     one space apart: what the template loop ``<span id="{{ sentence|anchor }}">{{ sentence }}</span>``
-    prints (each value through ``strip_control`` and escaped), once per distinct paragraph."""
+    prints (each value through ``strip_control`` and escaped), once per distinct paragraph. An
+    anchor is "s-" and ten hex digits: nothing in it to strip or escape."""
     return Markup(" ".join(
-        f'<span id="{escape(strip_control(sentence_anchor(sentence)))}">{escape(strip_control(sentence))}</span>'
-        for sentence in paragraph))
+        f'<span id="{sentence_anchor(sentence)}">{escape(strip_control(sentence))}</span>' for sentence in paragraph))
 
 
 def text_fragment(sentence: str) -> str:

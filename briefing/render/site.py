@@ -47,7 +47,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from briefing.errors import RenderError
-from briefing.layout import BOILERPLATE_INLINE
+from briefing.layout import without_inline_boilerplate
 from briefing.models import EDITION_KEY, Article, Briefing, RenderedEmail, Site
 from briefing.render.environment import format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
@@ -238,12 +238,6 @@ def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> s
 PARAGRAPH_CACHE_SIZE = 8_192
 
 
-def _clean_line(line: str) -> str:
-    for pattern in BOILERPLATE_INLINE:
-        line = pattern.sub("", line)
-    return line
-
-
 def _article_page(pages: BlockPages, article: Article) -> str:
     # One sentence a span, with the id a bullet's link names (``fragments.sentence_anchor``);
     # the inline page furniture the summariser never saw is left out here too.
@@ -254,4 +248,4 @@ def _article_page(pages: BlockPages, article: Article) -> str:
 def _paragraphs(text: str) -> tuple[tuple[str, ...], ...]:
     """The sentences of each paragraph of ``text`` as its page shows them, once per distinct
     text in a process (a scheduler or web process writes the same pages again)."""
-    return tuple(tuple(split_sentences(_clean_line(p))) for p in text.split("\n") if p.strip())
+    return tuple(tuple(split_sentences(without_inline_boilerplate(p))) for p in text.split("\n") if p.strip())
