@@ -64,10 +64,10 @@ def test_a_build_splits_each_article_once() -> None:
     def ref(article: Article) -> ArticleRef:
         return ArticleRef(article.id, article.title, f"https://example.org/{article.id}", article.source, None)
 
-    sections._split_cached.cache_clear()
+    sections.sections_of_text.cache_clear()
     first = summarise(articles, ref, max_stories=40)
-    info = sections._split_cached.cache_info()
+    info = sections.sections_of_text.cache_info()
     assert info.misses == len({a.text for a in articles}) and info.hits > info.misses  # read often, split once
     assert summarise(articles, ref, max_stories=40) == first
-    assert sections._split_cached.cache_info().misses == info.misses
+    assert sections.sections_of_text.cache_info().misses == info.misses
     assert sections_of(articles[0]) is sections_of(articles[0])

@@ -44,7 +44,7 @@ from briefing.models import Article, Sections
 # The layout's names stay importable from here, where they lived before ``briefing.layout``.
 __all__ = [
     "BOILERPLATE_INLINE", "BOILERPLATE_LINES", "DATE_LINE", "HEADING_KINDS", "HEADING_MAX_CHARS",
-    "HEADING_MAX_WORDS", "HEADLINE_MAX_WORDS", "SPLIT_CACHE_SIZE", "sections_of", "split_sections",
+    "HEADING_MAX_WORDS", "HEADLINE_MAX_WORDS", "SPLIT_CACHE_SIZE", "sections_of", "sections_of_text", "split_sections",
 ]
 
 #: Texts whose sections are remembered (``sections_of``): a build's whole pool (5,000
@@ -55,11 +55,12 @@ SPLIT_CACHE_SIZE = 8_192
 
 def sections_of(article: Article) -> Sections:
     """The sections of ``article``'s text, split once per distinct text."""
-    return _split_cached(article.text)
+    return sections_of_text(article.text)
 
 
 @lru_cache(maxsize=SPLIT_CACHE_SIZE)
-def _split_cached(text: str) -> Sections:
+def sections_of_text(text: str) -> Sections:
+    """``split_sections``, remembered: once per distinct text (``sections_of`` by its text)."""
     return split_sections(text)
 
 

@@ -18,8 +18,7 @@ from itertools import chain
 
 from briefing.models import Article
 from briefing.summarise.linking import linked, rare_names, specific_entities
-from briefing.summarise.sections import SPLIT_CACHE_SIZE
-from briefing.summarise.sections import _split_cached as split_once  # = sections_of, by text
+from briefing.summarise.sections import SPLIT_CACHE_SIZE, sections_of_text
 from briefing.summarise.vectors import Vector, idf_table, tfidf, tokens
 
 TOP_TERMS = 25
@@ -42,7 +41,7 @@ def _term_counts(title: str, text: str) -> Counter[str]:
     """An article's tokens counted: its title and highlights (``sections_of``) twice, then its
     text. Once per distinct title and text in a process (a scheduler or web process builds
     the same unpublished articles again); the counter is only read (``tfidf`` copies it)."""
-    lead = " ".join((title, *split_once(text).highlights))
+    lead = " ".join((title, *sections_of_text(text).highlights))
     return Counter(tokens(lead) * 2 + tokens(text))
 
 
