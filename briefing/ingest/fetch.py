@@ -159,8 +159,9 @@ def tls_context() -> ssl.SSLContext:
     """httpx's default TLS context (certifi's CAs, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made once per process.
 
     Loading the CA bundle takes about 25 ms; a pass that opens a feed client, a page
-    client and a robots.txt client would otherwise load it three times. Nothing
-    changes a context after it is made, so every client can share it.
+    client and a robots.txt client would otherwise load it three times (the model
+    writer's client, ``briefing.llm.client``, shares it too). Nothing changes a
+    context after it is made, so every client can share it.
     """
     return httpx.create_ssl_context()
 

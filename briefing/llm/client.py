@@ -26,7 +26,6 @@ import asyncio
 import json
 import logging
 import math
-import ssl
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ import anyio
 import httpx
 
 from briefing.errors import ModelError
+from briefing.ingest.fetch import tls_context  # one TLS context per process, shared with the feed clients
 
 log = logging.getLogger(__name__)
 
@@ -102,15 +102,6 @@ class HttpChat:
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"
         self.requests = 0
-        self._tls: ssl.SSLContext | None = None
-
-    def _tls_context(self) -> ssl.SSLContext:
-        """One TLS context for every request (building one costs about 40 ms: a client per request is cheap without it)."""
-        if self._tls is None:
-            import certifi
-
-            self._tls = ssl.create_default_context(cafile=certifi.where())
-        return self._tls
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int) -> Completion:
         body = {
@@ -125,7 +116,7 @@ class HttpChat:
         return _in_thread(lambda: anyio.run(self._complete, body))  # called from async code: a loop of its own
 
     async def _complete(self, body: dict[str, Any]) -> Completion:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), headers=self.headers, verify=self._tls_context(),
+        async with httpx.AsyncClient(timeout=httpx.Timeout(self.timeout), headers=self.headers, verify=tls_context(),
                                      follow_redirects=False, trust_env=False) as client:
             for attempt in range(self.retries + 1):
                 self.requests += 1
