@@ -9,6 +9,7 @@ origin, never silent.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import replace
@@ -64,12 +65,41 @@ def _fix_lines(text: str) -> str:
         segment = text[pos:textbreak]
         if config.unescape_html == "auto" and "<" in segment:
             config = config._replace(unescape_html=False)
-        if segment.isascii() and not _ASCII_FIXABLE.search(segment):
+        if segment.isascii() and not _ASCII_FIXABLE.search(segment) or _untouched(segment):
             out.append(segment)
         else:
             out.append(ftfy.fix_and_explain(segment, config)[0])
         pos = textbreak
     return "".join(out)
+
+
+def _untouched(segment: str) -> bool:
+    """Whether ``fix_and_explain`` (with ``_fix_lines``' config) would give ``segment`` back as it is.
+
+    It does exactly when no step changes it: the encoding fix does nothing to text
+    ftfy's ``is_bad`` finds no mojibake in (its first test); the other fixers only
+    touch the characters of ``_ftfy_touches`` ("&" for entities, escape for terminal
+    codes, C1 controls, surrogates, and the keys of ftfy's ligature, width and control
+    tables); NFC leaves normalised text alone. For the many lines of real non-ASCII text
+    (curly quotes, "£", names) this spares the eight fixers and the normalisation and
+    keeps the one check that matters (``tests/ingest/test_mojibake.py`` compares the
+    result with ``ftfy.fix_text`` on all of bbc-dev and on random Unicode).
+    """
+    import unicodedata
+
+    from ftfy.badness import is_bad
+
+    return (not _ftfy_touches().search(segment) and unicodedata.is_normalized("NFC", segment)
+            and not is_bad(segment))
+
+
+@functools.cache
+def _ftfy_touches() -> re.Pattern[str]:
+    from ftfy import chardata
+
+    points = {*chardata.LIGATURES, *chardata.WIDTH_MAP, *chardata.CONTROL_CHARS, ord("&"), 0x1B,
+              *range(0x80, 0xA0), *range(0xD800, 0xE000)}
+    return re.compile("[" + "".join(re.escape(chr(point)) for point in sorted(points)) + "]")
 
 
 def ftfy_repair(text: str) -> str:

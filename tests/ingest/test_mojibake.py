@@ -88,10 +88,26 @@ def test_the_line_by_line_shortcut_gives_what_ftfy_gives() -> None:
         assert repair(text) == ftfy_repair(text), text[:60]
 
     pieces = st.sampled_from(["plain words", "&amp;", "&lt;", "<", ">", "\n", "\r\n", "\u00e2\u20ac\u2122", "\u00c3\u00a9",
-                              "é", "£", "’", "ﬁ", "\uff21", "\x1b[0m", "\x85", "\u0e42\u20ac\u201d", " "])
+                              "é", "£", "’", "ﬁ", "\uff21", "\x1b[0m", "\x85", "\u0e42\u20ac\u201d", " ", "e\u0301",
+                              "\ufeff", "\u206a", "\u3000", "Ĳ", "\u00a0", "Köln", "—", "“café”"])
 
     @settings(max_examples=400, deadline=None)
     @given(st.lists(pieces, max_size=30).map("".join))
+    def same(text: str) -> None:
+        assert repair(text) == ftfy_repair(text)
+
+    same()
+
+
+def test_any_text_is_repaired_as_ftfy_repairs_it() -> None:
+    """The shortcuts (plain ASCII, lines no fixer would touch) on arbitrary Unicode, against ``ftfy.fix_text``."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from briefing.ingest.mojibake import ftfy_repair
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.text(max_size=60))
     def same(text: str) -> None:
         assert repair(text) == ftfy_repair(text)
 
