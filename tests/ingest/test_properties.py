@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefing.errors import QuarantineError, SourceError
-from briefing.ingest.feeds import parse_feed
+from briefing.ingest.feeds import html_text, parse_feed
 from briefing.ingest.files import SUFFIXES, read_documents
 from briefing.ingest.text import UndecodableError, decode, fragment_to_text, html_to_text
 from briefing.ingest.urls import canonical_url
@@ -115,3 +115,22 @@ def test_html_converters_never_raise(text: str) -> None:
 def test_canonical_url_never_raises(url: str) -> None:
     result = canonical_url(url)
     assert result == "" or result.startswith("https://")
+
+
+plain_html = st.lists(st.sampled_from([
+    "a", "word", " ", "\n", "\r\n", "\t", ">", "\x00", "\x0b", "\x1b", "\x7f", "\x85", "\u00a0", "\u2028", "\u200b",
+    "é", "e\u0301", "\u3000", "#", "- ", "## ", "’", "'", '"', "=", "/", "*", "\ufeff",
+]) | st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=12), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(plain_html | st.text(max_size=30))
+def test_html_without_tags_or_entities_gives_the_text_nh3_and_lxml_give(value: str) -> None:
+    """``html_text``'s shortcut (no "<", "&" or byte-order mark: no nh3, no lxml) changes no entry's text."""
+    from briefing.safety import clean_html
+
+    try:
+        expected = fragment_to_text(clean_html(value))
+    except (ValueError, UnicodeError):  # nh3 refuses lone surrogates; the shortcut need not match it there
+        return
+    assert html_text(value) == expected
