@@ -161,7 +161,7 @@ def _empty(connection: Connection) -> bool:
     return int(connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar_one()) == 0
 
 
-def head_statements() -> tuple[str, list[str]]:
+def _head_statements() -> tuple[str, list[str]]:
     """(revision, statements) of ``HEAD_SQLITE``: ``-- revision NNNN`` first, statements apart by blank lines."""
     text = HEAD_SQLITE.read_text(encoding="utf-8")
     revision = text.split("\n", 1)[0].removeprefix("-- revision ").strip()
@@ -170,7 +170,7 @@ def head_statements() -> tuple[str, list[str]]:
 
 
 def _create_head(connection: Connection, head_revision: str) -> None:
-    revision, statements = head_statements()
+    revision, statements = _head_statements()
     if revision != head_revision:  # a revision was added without writing the file again: take the long way
         _run(connection, None)
         return

@@ -34,7 +34,6 @@ import time
 import urllib.robotparser
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -117,13 +116,13 @@ def queue_pages(store: Store, documents: Sequence[Document], now: datetime,
     rows = dict(store.page_rows([d.url for d in documents]) if rows is None else rows)
     inserts: list[tuple[str, ...]] = []
     updates: list[tuple[str, ...]] = []
+    at = now.isoformat()
     for document in documents:
         teaser = article_id(document.text)
         row = rows.get(document.url)
         if row is not None and (row.teaser_hash == teaser or row.source != document.source):
             continue  # queued or done already (another feed's entry for the same page counts too)
-        values = (document.source, document.origin, _document_json(document), teaser, now.isoformat(),
-                  now.isoformat(), document.url)
+        values = (document.source, document.origin, _document_json(document), teaser, at, at, document.url)
         (inserts if row is None else updates).append(values)  # an update: the entry's teaser changed
         rows[document.url] = PageRow("pending", "", teaser, document.source)
     store.database.run_many(
@@ -166,7 +165,7 @@ def _finish(store: Store, rows: Sequence[tuple[str, str, str, str]], now: dateti
 
 
 def _document_json(document: Document) -> str:
-    fields = {field.name: getattr(document, field.name) for field in dataclass_fields(document)}  # no deep copy
+    fields = dict(vars(document))  # its fields, shallow: ``asdict`` deep-copied every value
     fields["published"] = document.published.isoformat() if document.published else None
     return json.dumps(fields)
 

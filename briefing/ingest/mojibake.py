@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 from dataclasses import replace
 
 from briefing.models import Document
@@ -65,7 +66,7 @@ def _fix_lines(text: str) -> str:
         segment = text[pos:textbreak]
         if config.unescape_html == "auto" and "<" in segment:
             config = config._replace(unescape_html=False)
-        if segment.isascii() and not _ASCII_FIXABLE.search(segment) or _untouched(segment):
+        if (segment.isascii() and not _ASCII_FIXABLE.search(segment)) or _untouched(segment):
             out.append(segment)
         else:
             out.append(ftfy.fix_and_explain(segment, config)[0])
@@ -85,8 +86,6 @@ def _untouched(segment: str) -> bool:
     keeps the one check that matters (``tests/ingest/test_mojibake.py`` compares the
     result with ``ftfy.fix_text`` on all of bbc-dev and on random Unicode).
     """
-    import unicodedata
-
     from ftfy.badness import is_bad
 
     return (not _ftfy_touches().search(segment) and unicodedata.is_normalized("NFC", segment)
