@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import httpx
@@ -181,15 +181,10 @@ def parse_feed(body: bytes, headers: Mapping[str, str], source: str, url: str) -
     if looks_like_json(body, headers.get("content-type", "")):
         return parse_json_feed(body, source, url)
     refuse_unsafe_entities(body, url, _charset(headers))
-    try:
-        # Two passes of feedparser's over each entry's HTML whose work we throw away: its
-        # sanitiser (nh3 sanitises anyway: ``_content_text``; titles keep no markup:
-        # ``inline_text``) and its rewriting of relative links inside that HTML (we keep its
-        # text, never its links; the entry's own link is resolved either way).
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url),
-                                  sanitize_html=False, resolve_relative_uris=False)
-    except Exception as exc:  # noqa: BLE001 - feedparser's loose parser meets arbitrary bytes
-        raise QuarantineError(url, f"not a readable feed: {type(exc).__name__}: {exc}") from None
+    with_base = _base_first(body)
+    parsed = _parse(body, headers, url, with_base=with_base)
+    if not with_base and _relative_entries(parsed, url):
+        parsed = _parse(body, headers, url, with_base=True)
     entries = parsed.get("entries") or []
     if not entries and not parsed.get("version"):
         problem = parsed.get("bozo_exception")
@@ -223,11 +218,59 @@ def _charset(headers: Mapping[str, str]) -> str:
     return match.group(1) if match else ""
 
 
-def _parser_headers(headers: Mapping[str, str], url: str) -> dict[str, str]:
-    """What feedparser needs: the charset, and the URL that answered for relative links."""
+def _parse(body: bytes, headers: Mapping[str, str], url: str, *, with_base: bool) -> Any:
+    """feedparser's reading of ``body``, without two passes whose work we throw away.
+
+    Its sanitiser (nh3 sanitises anyway: ``_content_text``; titles keep no markup:
+    ``inline_text``) and its rewriting of relative links inside each entry's HTML (we
+    keep its text, never its links) are off. ``with_base``: the URL that answered is
+    given as the document's base, for relative entry links (see ``_needs_base``).
+    """
     kept = {k: v for k, v in headers.items() if k in ("content-type", "content-language")}
-    kept["content-location"] = url
-    return kept
+    if with_base:
+        kept["content-location"] = url
+    try:
+        return feedparser.parse(io.BytesIO(body), response_headers=kept, sanitize_html=False,
+                                resolve_relative_uris=False)
+    except Exception as exc:  # noqa: BLE001 - feedparser's loose parser meets arbitrary bytes
+        raise QuarantineError(url, f"not a readable feed: {type(exc).__name__}: {exc}") from None
+
+
+# Given a base, feedparser resolves it against every element's ``xml:base`` as it goes (a
+# ``urljoin`` for each element of the document: a sixth of a pass over the shared feeds),
+# though of the values ``entry_document`` reads only an entry's ``link`` and ``id`` depend
+# on it. So a feed is parsed without its URL as base when the base can change nothing:
+# no ``base`` or ``xml:base`` attribute, an ASCII-compatible encoding (a UTF-16, UTF-32 or
+# EBCDIC document always gets the base), and no link or id that looks relative
+# (``_RELATIVE``, a guess from the bytes); and if the parse without it finds an entry's
+# link or id relative after all (``_relative_entries``), the feed is parsed again with
+# it. ``tests/ingest/test_feed_parsing.py`` compares the documents with those of a parse
+# that always has the base.
+_BASE_ATTRIBUTE = re.compile(rb"base\s*=", re.IGNORECASE)
+_NO_SCHEME = rb"(?![A-Za-z][A-Za-z0-9+.-]*:)"
+_RELATIVE = re.compile(
+    rb"<(?:[\w-]+:)?(?:guid|id|link)\b[^>]*+(?<!/)>\s*+(?:<!\[CDATA\[)?+\s*+" + _NO_SCHEME  # <link>/a</link>
+    + rb"|<(?:[\w-]+:)?link\b[^>]*?\bhref\s*+=\s*+[\"']?+\s*+" + _NO_SCHEME,  # <link href="/a"/>
+    re.IGNORECASE)
+
+
+def _base_first(body: bytes) -> bool:
+    """Whether ``body`` is parsed with its URL as base from the start (see ``_RELATIVE``)."""
+    return bool(_BASE_ATTRIBUTE.search(body) or _RELATIVE.search(body)) or any(
+        body.startswith(signature) for signature, encoding in _SIGNATURES if encoding != "utf-8")
+
+
+def _relative_entries(parsed: Any, url: str) -> bool:
+    """Whether an entry of a parse without base has a link or id that joining to ``url`` would change."""
+    return any(value and not _absolute(str(value), url)
+               for entry in parsed.get("entries") or [] for value in (entry.get("link"), entry.get("id")))
+
+
+def _absolute(value: str, base: str) -> bool:
+    try:
+        return urljoin(base, value) == value
+    except ValueError:
+        return False
 
 
 _ENTITY_DECLARATION = re.compile(
