@@ -11,7 +11,8 @@ network backend of httpcore (the layer that opens sockets):
 - **no private addresses**: the host is resolved by ``Resolver`` (a seam:
   tests give a "public" name that resolves to 127.0.0.1), every address is
   checked, and the socket connects to the checked address itself (no second
-  lookup a DNS rebinding could answer differently). A loopback, private,
+  lookup a DNS rebinding could answer differently: the request hook's check and the
+  connection it lets through share one answer per request, ``AddressPolicy.answers``). A loopback, private,
   link-local, multicast or otherwise non-global address is refused unless
   ``allow_private`` is set (``sources.allow_private_hosts``) or the host and
   port are the request's ``trusted`` origin (a feed's configured URL: an
@@ -30,7 +31,7 @@ import socket
 import ssl
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -75,14 +76,15 @@ class AddressPolicy:
     public: Callable[[str], bool] = is_public  # a seam too: tests stand a loopback address in for the internet
     trusted: tuple[str, int] | None = None
     deadline: float | None = None  # time.monotonic() by which the request must end
+    # What the resolver answered (or raised) for each (host, port) during the current request:
+    # the hop check and the connection it lets through ask once, not twice (``SafeClient.start``
+    # empties it), and the socket connects to the very addresses the check saw.
+    answers: dict[tuple[str, int], list[str] | OSError] = field(default_factory=dict)
 
     def check(self, host: str, port: int, addresses: Iterable[str] | None = None) -> list[str]:
         """The addresses to connect to; ``PrivateAddressRefused`` if one is not allowed."""
         host = host.strip("[]").lower()
-        try:
-            found = list(addresses) if addresses is not None else self.resolver(host, port)
-        except OSError as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror or exc}") from None
+        found = list(addresses) if addresses is not None else self._resolve(host, port)
         if self.allow_private or (host, port) == self.trusted:
             return found
         private = [address for address in found if not self.public(address)]
@@ -91,6 +93,18 @@ class AddressPolicy:
                 f"{host} resolves to the non-public address {private[0]}; refused (a loopback, private or "
                 "link-local address is only fetched with sources.allow_private_hosts = true)")
         return found
+
+    def _resolve(self, host: str, port: int) -> list[str]:
+        answer = self.answers.get((host, port))
+        if answer is None:
+            try:
+                answer = self.resolver(host, port)
+            except OSError as exc:
+                answer = exc
+            self.answers[(host, port)] = answer
+        if isinstance(answer, OSError):
+            raise httpcore.ConnectError(f"cannot resolve {host}: {answer.strerror or answer}") from None
+        return answer
 
     def remaining(self, timeout: float | None) -> float | None:
         """``timeout`` cut to the time left before the deadline; a timeout once it has passed."""
@@ -216,6 +230,7 @@ class SafeClient:
         to ``url``'s own scheme, host and port only: a redirect elsewhere goes without them.
         """
         self.policy.deadline = time.monotonic() + self.timeout
+        self.policy.answers.clear()  # a new request asks the resolver afresh
         parts = httpx.URL(url)
         port = parts.port or _DEFAULT_PORTS.get(parts.scheme, 0)
         self.policy.trusted = (parts.host.lower(), port) if trust_origin else None

@@ -80,7 +80,13 @@ def wants_full_text(feed: FeedSource, document: Document, sources: SourcesSettin
     mode = feed.full_text or sources.full_text
     if mode == "always":
         return True
-    return mode == "teasers" and word_count(document.text) < sources.teaser_words
+    return mode == "teasers" and _fewer_words(document.text, sources.teaser_words)
+
+
+def _fewer_words(text: str, limit: int) -> bool:
+    """``word_count(text) < limit``, reading no further than the ``limit``-th word (a whole
+    article in ``content:encoded`` is not counted to its end to learn it is no teaser)."""
+    return limit > 0 and next(itertools.islice(_WORD.finditer(text), limit - 1, None), None) is None
 
 
 # --- the page queue (table ``pages``, revision 0005) ---------------------------------------

@@ -128,6 +128,29 @@ def test_a_public_name_resolving_to_loopback_is_refused_on_a_hop(
     assert other_server.hits("/admin.rss") == []
 
 
+def test_each_request_asks_the_resolver_once_and_connects_to_what_it_checked(feed_server: FeedServer) -> None:
+    """The hop check and the connection share one answer: a name that rebinds between two
+    lookups (first an allowed address, then a refused one) is connected to at the checked one."""
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        if host == "gone.example":
+            raise OSError(-2, "Name or service not known")
+        return ["127.0.0.1" if len(asked) % 2 else "127.0.0.2"]  # the second lookup of a pair: refused
+
+    feed_server.file("/feed.rss", REDDIT_LIKE)
+    with HttpFetcher(timeout=2, max_bytes=100_000, resolver=rebinding, trust_origin=False,
+                     public=lambda address: address == "127.0.0.1") as fetcher:
+        assert fetcher.fetch(f"http://news.example:{feed_server.port}/feed.rss").status == 200
+        assert asked == ["news.example"]
+        with pytest.raises(SourceError, match="cannot resolve gone.example"):
+            fetcher.fetch(f"http://gone.example:{feed_server.port}/feed.rss")
+        assert asked == ["news.example", "gone.example"]  # a failed lookup is not asked again for the connection
+        fetcher.fetch(f"http://news.example:{feed_server.port}/feed.rss")  # a new request asks afresh
+        assert asked == ["news.example", "gone.example", "news.example"]
+
+
 @pytest.mark.parametrize("address,public", [
     ("127.0.0.1", False), ("10.1.2.3", False), ("192.168.0.1", False), ("172.16.5.4", False),
     ("169.254.169.254", False), ("::1", False), ("fe80::1", False), ("fd00::1", False), ("0.0.0.0", False),

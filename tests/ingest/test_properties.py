@@ -134,3 +134,11 @@ def test_html_without_tags_or_entities_gives_the_text_nh3_and_lxml_give(value: s
     except (ValueError, UnicodeError):  # nh3 refuses lone surrogates; the shortcut need not match it there
         return
     assert html_text(value) == expected
+
+
+@FAST
+@given(st.text(st.sampled_from("ab é1_ -\n.\u00a0\U0001f600"), max_size=400), st.integers(0, 120))
+def test_the_teaser_test_stops_early_and_says_what_the_count_says(text: str, limit: int) -> None:
+    from briefing.ingest.fulltext import _fewer_words, word_count
+
+    assert _fewer_words(text, limit) == (word_count(text) < limit)
