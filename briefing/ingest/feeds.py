@@ -51,9 +51,9 @@ from briefing.ingest.fetch import (
     system_resolver,
 )
 from briefing.ingest.jsonfeed import looks_like_json, parse_json_feed
-from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
+from briefing.ingest.text import inline_text, normalise_text, sanitised_text
 from briefing.models import Document
-from briefing.safety import clean_html, http_url, strip_control
+from briefing.safety import http_url, strip_control
 
 log = logging.getLogger(__name__)
 CHANNEL_TITLE_MAX_CHARS = 80
@@ -383,7 +383,7 @@ def html_text(value: str) -> str:
     long way too.
     """
     if "<" in value or "&" in value or "\ufeff" in value:
-        return fragment_to_text(clean_html(value))
+        return sanitised_text(value)
     return normalise_text(" ".join(strip_control(value).split()))
 
 

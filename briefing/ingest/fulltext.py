@@ -15,7 +15,7 @@ briefing's User-Agent, no private addresses on any hop unless
 robots.txt is honoured (``urllib.robotparser``, fetched once per host), one
 request at a time with ``sources.host_delay`` seconds (or the host's
 Crawl-delay) between two to the same host. trafilatura extracts the article as
-HTML, which nh3 sanitises (``clean_html``) before it becomes text. The article
+HTML, which nh3 sanitises (``text.sanitised_text``) before it becomes text. The article
 is recorded again with the page's text and the feed's title, date and
 GUID: a new version of the teaser article. A failure, or a page whose text is
 no longer than the teaser, leaves the teaser with the reason on the page row
@@ -46,9 +46,8 @@ from briefing.ingest.articles import article_id
 from briefing.ingest.feeds import HttpFetcher
 from briefing.ingest.fetch import Resolver, is_public, system_resolver
 from briefing.ingest.record import Tally, record
-from briefing.ingest.text import UndecodableError, decode, fragment_to_text
+from briefing.ingest.text import UndecodableError, decode, sanitised_text
 from briefing.models import Document
-from briefing.safety import clean_html
 from briefing.settings import FeedSource, Settings, SourcesSettings
 from briefing.store import PageRow, Store
 
@@ -277,7 +276,7 @@ def extract_article(body: bytes, content_type: str, url: str) -> str:
                                         deduplicate=False)
     except (ValueError, TypeError, LookupError, RecursionError) as exc:
         raise SourceError(url, f"the page could not be read as HTML ({type(exc).__name__})") from None
-    return fragment_to_text(clean_html(extracted)) if extracted else ""
+    return sanitised_text(extracted) if extracted else ""
 
 
 def _decode_page(body: bytes, content_type: str, url: str) -> str:

@@ -21,9 +21,9 @@ from urllib.parse import urljoin
 from briefing.errors import QuarantineError
 from briefing.ingest.articles import article_id
 from briefing.ingest.files import parse_time
-from briefing.ingest.text import fragment_to_text, inline_text, normalise_text
+from briefing.ingest.text import inline_text, normalise_text, sanitised_text
 from briefing.models import Document
-from briefing.safety import clean_html, http_url
+from briefing.safety import http_url
 
 log = logging.getLogger(__name__)
 VERSION_PREFIX = "https://jsonfeed.org/version/1"
@@ -60,7 +60,7 @@ def item_document(item: Mapping[str, Any], source: str, feed_url: str) -> Docume
     title = inline_text(_string(item.get("title")), is_html=False)
     link = _link(item.get("url"), feed_url) or _link(item.get("external_url"), feed_url)
     guid = _string(item.get("id")).strip()[:_MAX_ID_CHARS]
-    texts = [fragment_to_text(clean_html(_string(item.get("content_html")))),
+    texts = [sanitised_text(_string(item.get("content_html"))),
              normalise_text(_string(item.get("content_text"))), normalise_text(_string(item.get("summary")))]
     text = max(texts, key=len) or title or link
     if not text:

@@ -156,6 +156,15 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
+def sanitised_text(html: str) -> str:
+    """The text of untrusted HTML (a feed entry's content, an extracted page): sanitised by
+    nh3 first (``safety.clean_html_for_text``: feed HTML is never parsed unsanitised), then
+    ``fragment_to_text``."""
+    from briefing.safety import clean_html_for_text
+
+    return fragment_to_text(clean_html_for_text(html))
+
+
 def fragment_to_text(html: str, *, page: bool = False) -> str:
     """Text of an HTML fragment (a feed entry's content) by its block structure.
 

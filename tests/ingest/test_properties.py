@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,49 @@ def test_the_teaser_test_stops_early_and_says_what_the_count_says(text: str, lim
     from briefing.ingest.fulltext import _fewer_words, word_count
 
     assert _fewer_words(text, limit) == (word_count(text) < limit)
+
+
+tagged = st.lists(st.sampled_from([
+    "<p>", "</p>", '<p class="x" style="color:red">', "<div>", "</div>", '<a href="https://example.org/a">',
+    '<a href="javascript:alert(1)" onclick="x()">', "</a>", '<img src="x" alt="picture words" onerror="y">',
+    "<br>", "<br/>", "<h2 id=h>", "</h2>", "<ul>", "<li>", "</li>", "</ul>", "<script>s()</script>",
+    '<iframe src="https://evil.example/">inside</iframe>', "<style>p{}</style>", "<!-- note -->",
+    '<span title="hover text">', "</span>", '<table border="1"><tr><td>cell</td></tr></table>', "<b>", "</b>",
+    '<blockquote cite="https://example.org/">', "</blockquote>", "<pre>", "</pre>", "&amp;", "&lt;", "&nbsp;",
+    '<abbr title="long">', "</abbr>", '<section data-x="1">', "</section>", "text ", "word ", "\n", "é", "<x-y z>",
+]) | st.text(max_size=10), max_size=50).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(tagged | markup)
+def test_html_sanitised_for_its_text_gives_the_text_of_fully_sanitised_html(value: str) -> None:
+    """``sanitised_text`` (nh3 keeping no attribute) reads what ``clean_html``'s markup reads."""
+    from briefing.ingest.text import sanitised_text
+    from briefing.safety import clean_html
+
+    try:
+        expected = fragment_to_text(clean_html(value))
+    except (ValueError, UnicodeError):  # nh3 refuses lone surrogates either way
+        with pytest.raises((ValueError, UnicodeError)):
+            sanitised_text(value)
+        return
+    assert sanitised_text(value) == expected
+
+
+def test_every_shared_feeds_html_gives_the_same_text_sanitised_for_its_text() -> None:
+    import io
+
+    import feedparser
+
+    from briefing.ingest.text import sanitised_text
+    from briefing.safety import clean_html
+    from tests.ingest.conftest import feeds_dir
+
+    values = []
+    for path in sorted(feeds_dir().iterdir()):
+        parsed = feedparser.parse(io.BytesIO(path.read_bytes()), sanitize_html=False, resolve_relative_uris=False)
+        for entry in parsed.entries:
+            values += [str(item.get("value") or "") for item in [*(entry.get("content") or []),
+                                                                  entry.get("summary_detail") or {}]]
+    assert len(values) > 150
+    assert [sanitised_text(v) for v in values] == [fragment_to_text(clean_html(v)) for v in values]
