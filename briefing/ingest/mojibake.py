@@ -89,7 +89,17 @@ def _untouched(segment: str) -> bool:
     from ftfy.badness import is_bad
 
     return (not _ftfy_touches().search(segment) and unicodedata.is_normalized("NFC", segment)
-            and not is_bad(segment))
+            and not (_MAYBE_BAD.search(segment) and is_bad(segment)))
+
+
+# Every pattern of ftfy's ``is_bad`` (``ftfy.badness.BADNESS_RE``; none of its character
+# classes holds an ASCII character) has two non-ASCII characters side by side, or one of
+# the C1 controls, "Œ", "œ", "Â", "Ã" (its only patterns with a lone non-ASCII character,
+# the rest of them ASCII): a segment with none of these has nothing for it to find. Most
+# accented text has no such pair ("für", "décidé", a curly quote), and ``is_bad``'s long
+# expression was three quarters of repairing the shared feeds
+# (``tests/ingest/test_mojibake.py`` tries every character of its classes in ASCII company).
+_MAYBE_BAD = re.compile("[^\x00-\x7f]{2}|[\x80-\x9f\u0152\u0153\u00c2\u00c3]")
 
 
 @functools.cache

@@ -112,3 +112,21 @@ def test_any_text_is_repaired_as_ftfy_repairs_it() -> None:
         assert repair(text) == ftfy_repair(text)
 
     same()
+
+
+def test_is_bad_finds_nothing_where_the_prefilter_finds_nothing() -> None:
+    """Each character of ftfy's mojibake classes (and of the blocks they come from), alone among
+    ASCII characters (up to two before it, one after, as its patterns' ASCII contexts go): where
+    ``_MAYBE_BAD`` sees nothing, ``is_bad`` must not either."""
+    from ftfy.badness import BADNESS_RE, is_bad
+
+    from briefing.ingest.mojibake import _MAYBE_BAD
+
+    blocks = [*range(0x80, 0x250), *range(0x370, 0x500), *range(0x2000, 0x2070), *range(0x2100, 0x2300),
+              *range(0x2500, 0x2600)]
+    characters = {chr(c) for c in blocks} | {c for c in BADNESS_RE.pattern if not c.isascii()}
+    before = ["", "a", "A", "z", " ", ".", "1", "\n", "a ", "A ", "1 ", ". ", "z."]
+    after = ["", "a", "A", " ", ".", "1", "\n", "_", "-"]
+    missed = [text for c in sorted(characters) for left in before for right in after
+              if not _MAYBE_BAD.search(text := left + c + right) and is_bad(text)]
+    assert not missed, missed[:10]
