@@ -114,3 +114,15 @@ def test_store_url_takes_its_password_from_the_environment(make_config: ConfigMa
         load_settings(make_config(store={"url": "postgresql://briefing:hunter2@db/b"}), env={})
     relative = load_settings(make_config(store={"url": "sqlite:///var/x.db"}), env={})
     assert relative.store.url == f"sqlite:///{tmp_path / 'var' / 'x.db'}"
+
+
+def test_the_band_index_is_written_unchecked_on_postgresql_as_on_sqlite(pg_url: str, tmp_path: Path) -> None:
+    """Revision 0008: PostgreSQL's ``article_bands`` keeps no foreign key (SQLite never enforced one)."""
+    Store.open(tmp_path / "unused.db", url=pg_url).close()
+    with psycopg.connect(pg_url, autocommit=True) as connection:
+        keys = connection.execute("SELECT conname FROM pg_constraint WHERE conrelid = 'article_bands'::regclass"
+                                  " AND contype = 'f'").fetchall()
+        kept = connection.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").fetchone()
+    assert keys == [] and kept is not None and kept[0] >= 1  # the other tables keep theirs
+    with Store.open(tmp_path / "b.db") as store:
+        assert store.database.raw.execute("PRAGMA foreign_keys").fetchone()[0] == 0

@@ -1,4 +1,4 @@
--- revision 0007
+-- revision 0008
 -- What the revisions leave in a new SQLite store (briefing.db.migrate). Written by
 -- python -m briefing.db.migrate --write-head-sql; do not edit.
 CREATE TABLE alembic_version (
