@@ -224,7 +224,7 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str, *, with_base: bool
     Its sanitiser (nh3 sanitises anyway: ``_content_text``; titles keep no markup:
     ``inline_text``) and its rewriting of relative links inside each entry's HTML (we
     keep its text, never its links) are off. ``with_base``: the URL that answered is
-    given as the document's base, for relative entry links (see ``_needs_base``).
+    given as the document's base, for relative entry links (see ``_base_first``).
     """
     kept = {k: v for k, v in headers.items() if k in ("content-type", "content-language")}
     if with_base:
@@ -237,7 +237,8 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str, *, with_base: bool
 
 
 # Given a base, feedparser resolves it against every element's ``xml:base`` as it goes (a
-# ``urljoin`` for each element of the document: a sixth of a pass over the shared feeds),
+# ``urljoin`` for each element of the document: 78 ms of feedparser's time in a pass over
+# the shared feeds, against 62 ms without),
 # though of the values ``entry_document`` reads only an entry's ``link`` and ``id`` depend
 # on it. So a feed is parsed without its URL as base when the base can change nothing:
 # no ``base`` or ``xml:base`` attribute, an ASCII-compatible encoding (a UTF-16, UTF-32 or
