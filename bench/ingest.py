@@ -350,7 +350,7 @@ def report(results: list[tuple[str, dict[str, float]]], hashes: list[dict[str, f
     print(f"{'':<36} {'N files':>7} {'added':>6} {'cold s':>7} {'libs s':>6} {'art/s':>6} {'stmt/art':>8} {'warm s':>7} "
           f"{'walk+stat s':>11} {'warm/walk':>9} {'peak RSS MB':>11} {'ingest MB':>9}")
     for label, r in results:
-        print(f"{label:<36} {r['files']:>7,} {r['added']:>6,} {r['cold_s']:>7.2f} {r.get('libraries_s', 0):>6.2f} {r['articles_per_s']:>6.0f} "
+        print(f"{label:<36} {r['files']:>7,} {r['added']:>6,} {r['cold_s']:>7.2f} {r['libraries_s']:>6.2f} {r['articles_per_s']:>6.0f} "
               f"{r['statements_per_article']:>8.2f} {r['warm_s']:>7.3f} {r['baseline_s']:>11.3f} "
               f"{r['warm_s'] / r['baseline_s']:>8.1f}x {r['peak_rss_mb']:>11.0f} {r['ingest_rss_mb']:>9.0f}")
     by_label = {(label, r["files"]): r for label, r in results}

@@ -238,9 +238,8 @@ def _parse(body: bytes, headers: Mapping[str, str], url: str, *, with_base: bool
 
 # Given a base, feedparser resolves it against every element's ``xml:base`` as it goes (a
 # ``urljoin`` for each element of the document: 78 ms of feedparser's time in a pass over
-# the shared feeds, against 62 ms without),
-# though of the values ``entry_document`` reads only an entry's ``link`` and ``id`` depend
-# on it. So a feed is parsed without its URL as base when the base can change nothing:
+# the shared feeds, against 62 ms without), though of the values ``entry_document`` reads
+# only an entry's ``link`` and ``id`` depend on it. So a feed is parsed without its URL as base when the base can change nothing:
 # no ``base`` or ``xml:base`` attribute, an ASCII-compatible encoding (a UTF-16, UTF-32 or
 # EBCDIC document always gets the base), and no link or id that looks relative
 # (``_RELATIVE``, a guess from the bytes); and if the parse without it finds an entry's
@@ -263,8 +262,8 @@ def _base_first(body: bytes) -> bool:
 
 def _relative_entries(parsed: Any, url: str) -> bool:
     """Whether an entry of a parse without base has a link or id that joining to ``url`` would change."""
-    return any(value and not _absolute(str(value), url)
-               for entry in parsed.get("entries") or [] for value in (entry.get("link"), entry.get("id")))
+    return any(value and not _absolute(str(value), url) for entry in parsed.get("entries") or []
+               for value in dict.fromkeys((entry.get("link"), entry.get("id"))))  # a guid that is the link: once
 
 
 def _absolute(value: str, base: str) -> bool:
