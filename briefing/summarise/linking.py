@@ -61,6 +61,9 @@ def _specific_names() -> frozenset[str]:
 _WORD = r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,})"
 # A run of capitalised words is one name ("Donald Trump", "Critical Metals Corp").
 _NAME = re.compile(rf"\b(?:{_WORD}(?: {_WORD})*|\d[\d,.]*\d)\b")
+# The same pattern for a text that is all ASCII, where ``\w``, ``\d`` and ``\b`` mean what they
+# mean in Unicode, matched about a third quicker.
+_ASCII_NAME = re.compile(_NAME.pattern, re.ASCII)
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
@@ -70,7 +73,8 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 def names(text: str) -> frozenset[str]:
     """Runs of capitalised words (possessive dropped) and numbers of two or more digits in ``text``
     (commas dropped), except years, which every report of a season shares."""
-    found = (m.replace(",", "").removesuffix("'s").removesuffix("’s") for m in _NAME.findall(text))
+    matches = (_ASCII_NAME if text.isascii() else _NAME).findall(text)
+    found = (m.replace(",", "").removesuffix("'s").removesuffix("’s") for m in matches)
     return frozenset(n for n in found if not _YEAR.fullmatch(n))
 
 

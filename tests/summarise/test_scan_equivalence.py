@@ -1,6 +1,7 @@
 """The grouping's hot paths were rewritten for speed (``vectors.tokens`` normalises each
-distinct word once, ``tags.entities_in`` scans all aliases at once): they give exactly what
-the plain versions gave, kept here as the reference, on real texts and on awkward ones."""
+distinct word once and reads an ASCII text with an ASCII pattern, ``linking.names`` too,
+``tags.entities_in`` scans all aliases at once): they give exactly what the plain versions
+gave, kept here as the reference, on real texts and on awkward ones."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections import Counter
 
 import pytest
 
+from briefing.summarise.linking import _NAME, _YEAR, names
 from briefing.summarise.tags import _needles, entities_in
 from briefing.summarise.vectors import _WORD, STOP_WORDS, cosine, idf_table, stem, tfidf, tokens
 from tests.conftest import SEEDS, SHARED
@@ -36,7 +38,8 @@ def texts() -> list[str]:
     chooser = random.Random(17)
     pieces = ["Lynas", "LYNAS", "lynas's", "Nd", "ND", "nd", "NdFeB", "China's", "İstanbul", "Straße", "’s", "-", " ",
               "U.S.", "EU", "eu", "Baotou", "rare-earth", "the", "and", "’", "'", "\n", "σίσυφος", "Σ",
-              "_", "7", "x", "agree", "Lynas_", "-Lynas"]  # ASCII texts: a hit inside a word or beside "_", "-", a digit
+              "_", "7", "x", "agree", "Lynas_", "-Lynas", "2,500", "1.5", "2024", "O'Neill", "Q3", "a-", "x'",
+              "Mc-", "ÉDF", "\x1f"]  # ASCII texts: a hit inside a word or beside "_", "-", a digit
     found += ["".join(chooser.choice(pieces) for _ in range(chooser.randint(1, 30))) for _ in range(2000)]
     return found
 
@@ -44,6 +47,17 @@ def texts() -> list[str]:
 def test_tokens_are_the_reference_tokens(texts: list[str]) -> None:
     for text in texts:
         assert tokens(text) == reference_tokens(text), text[:80]
+
+
+def reference_names(text: str) -> frozenset[str]:
+    found = (m.replace(",", "").removesuffix("'s").removesuffix("’s") for m in _NAME.findall(text))
+    return frozenset(n for n in found if not _YEAR.fullmatch(n))
+
+
+def test_names_are_the_reference_names(texts: list[str]) -> None:
+    assert sum(text.isascii() for text in texts) > 500  # the ASCII pattern is what is checked
+    for text in texts:
+        assert names(text) == reference_names(text), text[:80]
 
 
 def test_entities_are_the_reference_entities(texts: list[str]) -> None:
