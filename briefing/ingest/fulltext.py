@@ -37,8 +37,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-import trafilatura
-
 from briefing import USER_AGENT
 from briefing.clock import Clock
 from briefing.errors import SourceError
@@ -269,6 +267,8 @@ def make_page_fetcher(settings: Settings) -> PageFetcher:
 
 def extract_article(body: bytes, content_type: str, url: str) -> str:
     """The page's article as clean text: trafilatura's HTML, sanitised by nh3, then text."""
+    import trafilatura  # imported on the first page fetched: a build without full text never pays its 0.1 s
+
     html = _decode_page(body, content_type, url)
     try:
         extracted = trafilatura.extract(html, url=url, output_format="html", include_comments=False,
