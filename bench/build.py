@@ -3,6 +3,11 @@
     .venv/bin/python bench/build.py                      # 5,000 articles, best of 2 builds each
     .venv/bin/python bench/build.py --articles 2000 --repeat 3
     .venv/bin/python bench/build.py --profile            # this tree only, a cProfile of one build
+    TMPDIR=/dev/shm .venv/bin/python bench/build.py      # folders, stores and sites on a tmpfs
+
+Everything lives in one temporary folder (``tempfile``, so ``TMPDIR`` chooses the file
+system): on a disk where creating a file is slow, the thousands of article pages both trees
+write are a large, variable share of either build; on a tmpfs they cost microseconds each.
 
 Input: a folder of N article files made from ``../shared/data/bbc-dev.jsonl``: each is 12
 sentences drawn at random from the corpus in three paragraphs under the title of a random

@@ -70,6 +70,19 @@ def group_articles(articles: Sequence[Article]) -> list[list[int]]:
     return list(groups.values())
 
 
+def top_terms(vector: Vector) -> list[str]:
+    """The ``TOP_TERMS`` heaviest terms of ``vector``, of equal weights the first in term order:
+    the terms of ``sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]``, in no particular
+    order (only which terms matters), found by sorting the weights alone, in C, for the cut."""
+    if len(vector) <= TOP_TERMS:
+        return list(vector)
+    cut = sorted(vector.values(), reverse=True)[TOP_TERMS - 1]
+    top = [term for term, weight in vector.items() if weight > cut]
+    if len(top) < TOP_TERMS:  # some of the terms weighing exactly ``cut``: the first in term order
+        top += sorted(term for term, weight in vector.items() if weight == cut)[: TOP_TERMS - len(top)]
+    return top
+
+
 def _candidate_pairs(vectors: Sequence[Vector]) -> Iterator[tuple[int, int]]:
     """Pairs (i, j), i < j, that share at least ``MIN_SHARED_TERMS`` top terms.
 
@@ -78,10 +91,8 @@ def _candidate_pairs(vectors: Sequence[Vector]) -> Iterator[tuple[int, int]]:
     """
     postings: dict[str, list[int]] = defaultdict(list)
     for j, vector in enumerate(vectors):
-        # ``sorted(vector, key=lambda t: (-vector[t], t))``: terms in order first, then a stable
-        # sort by weight, heaviest first (``reverse`` keeps equal weights in term order), in C.
-        top = sorted(sorted(vector), key=vector.__getitem__, reverse=True)[:TOP_TERMS]
-        open_lists = [members for members in map(postings.__getitem__, top) if len(members) < MAX_POSTINGS]
+        open_lists = [members for members in map(postings.__getitem__, top_terms(vector))
+                      if len(members) < MAX_POSTINGS]
         shared = Counter(chain.from_iterable(open_lists))  # counted in one C call, before j joins them
         for members in open_lists:
             members.append(j)

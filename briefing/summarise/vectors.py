@@ -46,17 +46,31 @@ def stem(word: str) -> str:
 def tokens(text: str) -> list[str]:
     """Stemmed content words of ``text``."""
     words = (_ASCII_WORD if text.isascii() else _WORD).findall(text)
-    return list(filter(None, map(_token, words)))  # "" (a stop word) dropped, all in C
+    return list(filter(None, map(_TOKENS.__getitem__, words)))  # "" (a stop word) dropped, all in C
 
 
-@lru_cache(maxsize=200_000)
 def _token(word: str) -> str:
-    """One word as ``tokens`` keeps it, or "" for a stop word or a short one: a word is
-    normalised once per process, not once per occurrence (it is the hot loop of grouping)."""
+    """One word as ``tokens`` keeps it, or "" for a stop word or a short one."""
     word = word.lower().replace("’", "'")
     if word in STOP_WORDS or len(word) <= 2:
         return ""
     return stem(word.removesuffix("'s"))
+
+
+class _TokenTable(dict[str, str]):
+    """``_token`` of each word seen, so a word is normalised once per process, not once per
+    occurrence (the hot loop of grouping): a hit is a plain dict lookup, quicker than an
+    ``lru_cache`` keeping its order. Emptied when it reaches ``TOKEN_TABLE_SIZE`` words."""
+
+    def __missing__(self, word: str) -> str:
+        if len(self) >= TOKEN_TABLE_SIZE:
+            self.clear()
+        token = self[word] = _token(word)
+        return token
+
+
+TOKEN_TABLE_SIZE = 200_000
+_TOKENS = _TokenTable()
 
 
 def idf_table(documents: Sequence[Iterable[str]]) -> dict[str, float]:

@@ -1,7 +1,8 @@
 """The grouping's hot paths were rewritten for speed (``vectors.tokens`` normalises each
-distinct word once and reads an ASCII text with an ASCII pattern, ``linking.names`` too,
-``tags.entities_in`` scans all aliases at once): they give exactly what the plain versions
-gave, kept here as the reference, on real texts and on awkward ones."""
+distinct word once, in a dict, and reads an ASCII text with an ASCII pattern, as
+``linking.names`` does; ``stories.top_terms`` sorts only the weights; ``tags.entities_in``
+scans all aliases at once): they give exactly what the plain versions gave, kept here as
+the reference, on real texts and on awkward ones."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from collections import Counter
 
 import pytest
 
+from briefing.summarise import vectors
 from briefing.summarise.linking import _NAME, _YEAR, names
+from briefing.summarise.stories import TOP_TERMS, top_terms
 from briefing.summarise.tags import _needles, entities_in
 from briefing.summarise.vectors import _WORD, STOP_WORDS, cosine, idf_table, stem, tfidf, tokens
 from tests.conftest import SEEDS, SHARED
@@ -47,6 +50,14 @@ def texts() -> list[str]:
 def test_tokens_are_the_reference_tokens(texts: list[str]) -> None:
     for text in texts:
         assert tokens(text) == reference_tokens(text), text[:80]
+
+
+def test_the_word_table_stays_within_its_size(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectors, "TOKEN_TABLE_SIZE", 50)
+    monkeypatch.setattr(vectors, "_TOKENS", vectors._TokenTable())
+    for text in texts[:300]:
+        assert tokens(text) == reference_tokens(text), text[:80]
+        assert len(vectors._TOKENS) <= 50
 
 
 def reference_names(text: str) -> frozenset[str]:
@@ -91,3 +102,19 @@ def test_vectors_and_cosines_are_the_reference_ones_to_the_bit(texts: list[str])
     for i in range(len(vectors) - 1):
         for j in (i + 1, (i * 7) % len(vectors)):
             assert cosine(vectors[i], vectors[j]) == reference_cosine(vectors[i], vectors[j])
+
+
+def test_top_terms_are_the_reference_top_terms(texts: list[str]) -> None:
+    docs = [Counter(tokens(text)) for text in texts]
+    idf = idf_table(docs)
+    vectors = [tfidf(doc, idf) for doc in docs]
+    vectors += [{"b": 0.5, "a": 0.5, "c": 0.5, **{f"t{n:02d}": 0.1 for n in range(40)}},  # ties at the cut
+                {f"t{n:02d}": 0.2 for n in range(30)}, {"x": 1.0}, {}]
+    tied = 0
+    for vector in vectors:
+        expected = sorted(vector, key=lambda t: (-vector[t], t))[:TOP_TERMS]
+        got = top_terms(vector)
+        assert sorted(got) == sorted(expected) and len(got) == len(set(got))
+        weights = sorted(vector.values(), reverse=True)
+        tied += len(weights) > TOP_TERMS and weights[TOP_TERMS - 1] == weights[TOP_TERMS]
+    assert tied > 100  # equal weights at the cut are common: the rule for them is what is checked
