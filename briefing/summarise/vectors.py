@@ -14,7 +14,6 @@ import operator
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from briefing.summarise.rank import STOP_WORDS as RANK_STOP_WORDS
 
@@ -34,7 +33,6 @@ NEWS_WORDS = frozenset(
 STOP_WORDS = RANK_STOP_WORDS | NEWS_WORDS
 
 
-@lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A deliberately light stemmer: enough to join inflections, never more."""
     for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("ly", ""), ("s", "")):

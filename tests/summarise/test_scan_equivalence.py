@@ -13,11 +13,10 @@ from collections import Counter
 
 import pytest
 
-from briefing.summarise import vectors
 from briefing.summarise.linking import _NAME, _YEAR, names
 from briefing.summarise.stories import TOP_TERMS, top_terms
 from briefing.summarise.tags import _needles, entities_in
-from briefing.summarise.vectors import _WORD, STOP_WORDS, cosine, idf_table, stem, tfidf, tokens
+from briefing.summarise.vectors import _WORD, STOP_WORDS, _TokenTable, cosine, idf_table, stem, tfidf, tokens
 from tests.conftest import SEEDS, SHARED
 
 
@@ -53,11 +52,12 @@ def test_tokens_are_the_reference_tokens(texts: list[str]) -> None:
 
 
 def test_the_word_table_stays_within_its_size(texts: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(vectors, "TOKEN_TABLE_SIZE", 50)
-    monkeypatch.setattr(vectors, "_TOKENS", vectors._TokenTable())
+    table = _TokenTable()
+    monkeypatch.setattr("briefing.summarise.vectors.TOKEN_TABLE_SIZE", 50)
+    monkeypatch.setattr("briefing.summarise.vectors._TOKENS", table)
     for text in texts[:300]:
         assert tokens(text) == reference_tokens(text), text[:80]
-        assert len(vectors._TOKENS) <= 50
+        assert len(table) <= 50
 
 
 def reference_names(text: str) -> frozenset[str]:
