@@ -9,6 +9,14 @@ Everything lives in one temporary folder (``tempfile``, so ``TMPDIR`` chooses th
 system): on a disk where creating a file is slow, the thousands of article pages both trees
 write are a large, variable share of either build; on a tmpfs they cost microseconds each.
 
+Nothing is deleted until the run ends: each build writes into a new output folder (an earlier
+one is renamed aside) and the file floor's files stay. On ext4 without a journal (this
+machine's disk), creating files in the minutes after thousands were deleted is slow (each new
+inode is checked against the recently deleted ones: 0.3-0.6 ms a file instead of 0.03 ms), so
+a delete between builds made whichever build came next pay for it. An earlier run's clean-up
+deletes some 25,000 files, so before building the bench waits (``--settle``, up to 6 minutes)
+until creating a file in a probe folder is quick again, and prints what it measured.
+
 Input: a folder of N article files made from ``../shared/data/bbc-dev.jsonl``: each is 12
 sentences drawn at random from the corpus in three paragraphs under the title of a random
 article (so all N are distinct and none is merged by deduplication), as ``.txt`` files.
@@ -46,6 +54,7 @@ and the load average before and after the run (2 cores shared: measure when it i
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -53,6 +62,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -62,7 +72,7 @@ BASELINE = "a2d3cff"
 
 # Run in a fresh process per tree: argv = tree, config, repeat, profile-file ("" for none).
 DRIVER = r"""
-import cProfile, json, shutil, sys, time
+import cProfile, json, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 tree, config, repeat, profile = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -83,8 +93,9 @@ with Store.open_settings(settings.store) as store:
     collect(settings, store, clock, fetch_feeds=False)
     warm = time.perf_counter() - started
     times = []
-    for _ in range(repeat):
-        shutil.rmtree(settings.output.dir, ignore_errors=True)
+    for attempt in range(repeat):
+        if settings.output.dir.exists():  # set aside, not deleted: see "Nothing is deleted" above
+            settings.output.dir.rename(settings.output.dir.with_name(f"out-before-{attempt}"))
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         if profiler:
@@ -100,14 +111,12 @@ with Store.open_settings(settings.store) as store:
 # The file floor: creating as many files of the same sizes in a fresh folder beside the output
 # (open, write, close: less than either tree does for a file), the least any build writing them pays.
 floor_dir = settings.output.dir.parent / "file-floor"
-shutil.rmtree(floor_dir, ignore_errors=True)
 floor_dir.mkdir()
 started = time.perf_counter()
 for index, size in enumerate(sizes):
     with open(floor_dir / f"{index:07d}.html", "xb") as handle:
         handle.write(b"x" * size)
 files = time.perf_counter() - started
-shutil.rmtree(floor_dir)
 briefing = result.briefing
 print(json.dumps({"cold": cold, "warm": warm, "build": min(times), "files": files, "stored": stored, "pages": pages,
                   "stories": len(briefing.stories), "also": len(getattr(briefing, "also", ())),
@@ -162,6 +171,30 @@ def run_tree(tree: Path, work: Path, folder: Path, args: argparse.Namespace, pro
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+QUICK_FILE_MS = 0.1  # creating a file on a disk not slowed by a recent mass delete: about 0.03 ms here
+PROBE_FILES = 1000
+
+
+def settle(probe: Path, wait: float) -> None:
+    """Wait (up to ``wait`` seconds) until creating a file takes under ``QUICK_FILE_MS``: after a
+    mass delete (an earlier run's clean-up), ext4 without a journal checks each new inode against
+    the ones deleted in the last minutes, which made file creation ten times dearer for either
+    tree. The probe's files stay until the run ends (deleting them would start it again)."""
+    started = time.monotonic()
+    for attempt in itertools.count():
+        folder = probe / str(attempt)
+        folder.mkdir(parents=True)
+        began = time.perf_counter()
+        for index in range(PROBE_FILES):
+            (folder / f"{index:05d}.html").write_bytes(b"x" * 6000)
+        per_file = (time.perf_counter() - began) / PROBE_FILES * 1000
+        if per_file < QUICK_FILE_MS or time.monotonic() - started > wait:
+            state = "quick" if per_file < QUICK_FILE_MS else f"still slow after {wait:.0f} s: the figures include it"
+            print(f"file creation before the builds: {per_file:.3f} ms a file ({state})", flush=True)
+            return
+        time.sleep(20)
+
+
 def checkout(commit: str, into: Path) -> None:
     subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "--quiet", str(into), commit], check=True)
 
@@ -177,12 +210,15 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE, help="commit to compare with (default %(default)s)")
     parser.add_argument("--max-stories", type=int, default=None, help="briefing.max_stories for both trees")
     parser.add_argument("--profile", action="store_true", help="this tree only: cProfile one build, top 25")
+    parser.add_argument("--settle", type=float, default=360.0,
+                        help="wait up to this many seconds for file creation to be quick (default %(default)s)")
     args = parser.parse_args()
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-build-") as temp:
         temp_path = Path(temp)
         folder = temp_path / "articles"
         build_folder(folder, args.articles)
+        settle(temp_path / "probe", args.settle)
         if args.profile:
             import pstats
 
@@ -218,7 +254,8 @@ def main() -> None:
               f"; lead story here: {str(ours['first'])[:60]!r}")
     print("file floor: creating that many files of the same sizes (open, write, close) in a fresh folder on the")
     print("same file system, in the same process, after the build: what writing the pages costs on this disk")
-    print("whatever the code (on this machine's disk about 0.8 ms a file; a few microseconds on a local SSD).")
+    print("whatever the code (on this machine's disk about 0.04 ms a file, but 0.3-0.6 ms in the minute or so")
+    print("after thousands of files were deleted: hence nothing is deleted before the run's end).")
     print("load average (1, 5, 15 min) before the run: " + ", ".join(f"{x:.2f}" for x in load_before)
           + "; after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores")
 

@@ -22,18 +22,44 @@ def entities_in(text: str) -> set[str]:
     most entities out cheaply (exactly the plain substring test, once per text
     instead of once per alias); only the survivors pay for the word-boundary regex.
     """
-    automaton, owners = _automaton()
+    automaton, owners, plain_aliases = _automaton()
     lowered = text.lower()
     found = automaton.find_matches_as_indexes(lowered, overlapping=True)
+    end = len(lowered)
     if text.isascii():
-        # In ASCII text a regex match is an automaton hit with no word character or hyphen on
-        # either side: hits inside words ("ree" in "agree") rule their entity out without a search.
-        end = len(lowered)
+        # A regex match is an automaton hit with no word character or hyphen on either side:
+        # hits inside words ("ree" in "agree") rule their entity out without a search.
         found = [(index, start, stop) for index, start, stop in found
                  if (start == 0 or lowered[start - 1] not in _WORDISH) and (stop == end or lowered[stop] not in _WORDISH)]
-    present = {owner for index, _, _ in found for owner in owners[index]}
-    return {entity.name for position, (entity, _) in enumerate(_needles())
-            if position in present and entity.pattern.search(text)}
+    elif plain_aliases and not any(c in text for c in _FOLDS_APART):
+        # The same in Unicode, where the patterns' ``\w`` is what ``str.isalnum`` says, or "_".
+        found = [(index, start, stop) for index, start, stop in found
+                 if (start == 0 or not _wordish(text[start - 1])) and (stop == end or not _wordish(text[stop]))]
+    else:
+        present = {owner for index, _, _ in found for owner in owners[index]}
+        return {entity.name for position, (entity, _) in enumerate(_needles())
+                if position in present and entity.pattern.search(text)}
+    # Every match of an entity's pattern is then one of those hits (the lower-cased text keeps
+    # every index), so its search starts at its first; the look-behind still sees the character before.
+    first: dict[int, int] = {}
+    for index, start, _ in found:  # in order of their end, so not always of their start
+        for owner in owners[index]:
+            if start < first.get(owner, start + 1):
+                first[owner] = start
+    needles = _needles()
+    return {needles[position][0].name for position in sorted(first)  # in gazetteer order, as above
+            if needles[position][0].pattern.search(text, first[position])}
+
+
+def _wordish(character: str) -> bool:
+    return character.isalnum() or character in "_-"
+
+
+# The four non-ASCII characters a case-insensitive pattern matches to ASCII letters ("İ", "ı",
+# "ſ" and the Kelvin sign, as Python's ``re`` documents): "ſ" and "ı" lower-case to themselves,
+# "İ" to two characters. In a text without them, every match of an alias that is ASCII or
+# caseless is that alias lower-cased, at the same index of the lower-cased text.
+_FOLDS_APART = ("\u0130", "\u0131", "\u017f", "\u212a")
 
 
 @lru_cache(maxsize=1)
@@ -42,13 +68,16 @@ def _needles() -> tuple[tuple[Entity, tuple[str, ...]], ...]:
 
 
 @lru_cache(maxsize=1)
-def _automaton() -> tuple[AhoCorasick, list[list[int]]]:
-    """All aliases (lower-cased) in one automaton; each needle's owners, as positions in ``_needles()``."""
+def _automaton() -> tuple[AhoCorasick, list[list[int]], bool]:
+    """All aliases (lower-cased) in one automaton; each needle's owners, as positions in
+    ``_needles()``; and whether every alias is ASCII or caseless (as "北方稀土" is)."""
     owners: dict[str, list[int]] = {}
     for position, (_, needles) in enumerate(_needles()):
         for needle in needles:
             owners.setdefault(needle, []).append(position)
-    return AhoCorasick(list(owners)), list(owners.values())
+    plain = all(alias.isascii() or alias.lower() == alias == alias.upper() == alias.casefold()
+                for _, aliases in _needles() for alias in aliases)
+    return AhoCorasick(list(owners)), list(owners.values()), plain
 
 
 def story_tags(texts: Sequence[str], entities: int = 6, materials: int = 4) -> tuple[str, ...]:
