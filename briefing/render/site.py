@@ -54,6 +54,7 @@ from briefing.render.feed import build_feed
 from briefing.render.pages import BlockPages
 from briefing.safety import http_url
 from briefing.sentences import split_sentences
+from briefing.summarise.budget import ALSO_IN_EMAIL
 
 ARTICLE_ID = re.compile(r"^[0-9a-f]{16}\Z")
 FILE_MODE = 0o644
@@ -221,13 +222,18 @@ def _article_name(article_id: str) -> str:
 def _edition_page(env: Environment, briefing: Briefing, site_url: str) -> str:
     return render(env, "edition.html", title=briefing.title, root="../", site_url=site_url, briefing=briefing,
                   period=format_period(briefing.edition), overview=overview(briefing),
-                  number=source_numbers(briefing))
+                  number=source_numbers(briefing), also=briefing.also, also_more=0)
 
 
 def _feed_item(env: Environment, briefing: Briefing, site_url: str) -> str:
+    """The edition as a feed item: read in a feed reader like the email, so its "Also this week"
+    is the email's (the first ``ALSO_IN_EMAIL`` lines, then a link to the rest on the web page),
+    not the thousands of lines a broad topic's web page may list (20 such items made the feed
+    documents tens of megabytes)."""
     return render(env, "feed_item.html", root=site_url, site_url=site_url, briefing=briefing,
                   period=format_period(briefing.edition), overview=overview(briefing),
-                  number=source_numbers(briefing))
+                  number=source_numbers(briefing), also=briefing.also[:ALSO_IN_EMAIL],
+                  also_more=max(0, len(briefing.also) - ALSO_IN_EMAIL))
 
 
 def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> str:

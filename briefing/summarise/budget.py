@@ -12,7 +12,7 @@ import re
 from briefing.models import AlsoItem, Story
 
 WORDS_PER_MINUTE = 240
-ALSO_IN_EMAIL = 20  # lines of "Also this week" the email shows; the web page and JSON show every one
+ALSO_IN_EMAIL = 20  # lines of "Also this week" the email and the feed item show; the web page and JSON show every one
 # The email's frame around the stories: masthead, overview, footer, "Also" heading.
 FRAME_WORDS = 60
 _URL = re.compile(r"\S+://\S+")

@@ -12,6 +12,8 @@ from jinja2 import Environment
 from lxml import etree
 from lxml import html as lxml_html
 
+from briefing.models import AlsoItem
+from briefing.summarise.budget import ALSO_IN_EMAIL
 from tests.render.synthetic import SITE, publish, weekly_editions
 
 NS = {"atom": "http://www.w3.org/2005/Atom", "content": "http://purl.org/rss/1.0/modules/content/"}
@@ -124,3 +126,29 @@ def test_control_characters_and_markup_in_titles_keep_the_feeds_valid(tmp_path: 
         html = etree.parse(str(tmp_path / name)).getroot().findtext(content, namespaces=NS)
         assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
         assert "\x0b" not in html and "\x00" not in html
+
+
+def test_a_feed_item_lists_the_emails_also_lines_and_links_the_rest(tmp_path: Path, env: Environment) -> None:
+    # A broad topic's edition may list thousands of "Also this week" lines on its web page; its
+    # feed item, read in a feed reader like the email, shows the email's first 20 and a link to the rest.
+    also = tuple(AlsoItem(title=f"Also story {n}", url=f"https://example.org/{n}", source="feed", relevance=1.0)
+                 for n in range(ALSO_IN_EMAIL + 5))
+    made = [replace(weekly_editions(1)[0], also=also)]
+    publish(tmp_path, env, made)
+    key = made[0].edition.key
+    for name in ("feed.xml", "atom.xml"):
+        item = lxml_html.fragment_fromstring(feedparser.parse((tmp_path / name).read_bytes()).entries[0].content[0].value,
+                                             create_parent="div")
+        lines = item.xpath("//h2[.='Also this week']/following-sibling::ul[1]/li")
+        assert [li.text_content().split(" — ")[0] for li in lines[:-1]] == [a.title for a in also[:ALSO_IN_EMAIL]]
+        assert lines[-1].text_content() == "5 more on the web"
+        assert lines[-1].xpath("a/@href") == [f"{SITE}{key}/index.html#also"]
+    web = lxml_html.document_fromstring((tmp_path / key / "index.html").read_bytes())
+    assert [a.text_content() for a in web.xpath("//section[@id='also']//li/a")] == [a.title for a in also]
+
+
+def test_a_feed_item_with_few_also_lines_lists_them_all(tmp_path: Path, env: Environment) -> None:
+    also = (AlsoItem(title="Only one", url="https://example.org/1", source="feed", relevance=1.0),)
+    publish(tmp_path, env, [replace(weekly_editions(1)[0], also=also)])
+    html = feedparser.parse((tmp_path / "feed.xml").read_bytes()).entries[0].content[0].value
+    assert "Only one" in html and "more on the web" not in html
