@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from jinja2 import Environment
 
 from briefing.models import Briefing, RenderedEmail, Story
-from briefing.render.environment import format_period, overview, render, source_numbers
-from briefing.summarise.budget import ALSO_IN_EMAIL
+from briefing.render.environment import also_in_brief, format_period, overview, render, source_numbers
 
 log = logging.getLogger(__name__)
 
@@ -161,5 +160,5 @@ def _render(env: Environment, name: str, briefing: Briefing, layout: _Layout, un
         preheader=preheader(briefing), preheader_padding=PREHEADER_PADDING,
         subject=f"{briefing.title}: {briefing.edition.key}", period=format_period(briefing.edition),
         number=source_numbers(briefing), site_url=briefing.site_url, unsubscribe_url=unsubscribe_url,
-        also=briefing.also[:ALSO_IN_EMAIL], also_more=max(0, len(briefing.also) - ALSO_IN_EMAIL),
+        **also_in_brief(briefing.also),
     )

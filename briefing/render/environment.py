@@ -8,6 +8,7 @@ supplies goes through the ``href`` filter, which lets only http(s) through.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 from markupsafe import Markup
 
 from briefing.errors import RenderError
-from briefing.models import Briefing, Edition
+from briefing.models import AlsoItem, Briefing, Edition
 from briefing.render.fragments import sentence_anchor, sentence_spans, sentence_url
 from briefing.safety import http_url, strip_control
+from briefing.summarise.budget import ALSO_IN_EMAIL
 
 # What an unusable link becomes: a harmless link to the top of the page.
 NO_LINK = "#"
@@ -86,6 +88,12 @@ def overview(briefing: Briefing, collapsed: int = 0) -> str:
         count = len(briefing.also)
         text += f" {count} more {_plural(count, 'story', 'stories')} under \"Also this week\"."
     return text
+
+
+def also_in_brief(also: Sequence[AlsoItem]) -> dict[str, Any]:
+    """The "Also this week" lines of the email and the feed item, as their templates take them:
+    the first ``ALSO_IN_EMAIL`` (``also``) and how many more the web page lists (``also_more``)."""
+    return {"also": also[:ALSO_IN_EMAIL], "also_more": max(0, len(also) - ALSO_IN_EMAIL)}
 
 
 def _plural(count: int, one: str, many: str) -> str:

@@ -49,12 +49,11 @@ from jinja2 import Environment
 from briefing.errors import RenderError
 from briefing.layout import without_inline_boilerplate
 from briefing.models import EDITION_KEY, Article, Briefing, RenderedEmail, Site
-from briefing.render.environment import format_period, overview, render, source_numbers
+from briefing.render.environment import also_in_brief, format_period, overview, render, source_numbers
 from briefing.render.feed import build_feed
 from briefing.render.pages import BlockPages
 from briefing.safety import http_url
 from briefing.sentences import split_sentences
-from briefing.summarise.budget import ALSO_IN_EMAIL
 
 ARTICLE_ID = re.compile(r"^[0-9a-f]{16}\Z")
 FILE_MODE = 0o644
@@ -232,8 +231,7 @@ def _feed_item(env: Environment, briefing: Briefing, site_url: str) -> str:
     documents tens of megabytes)."""
     return render(env, "feed_item.html", root=site_url, site_url=site_url, briefing=briefing,
                   period=format_period(briefing.edition), overview=overview(briefing),
-                  number=source_numbers(briefing), also=briefing.also[:ALSO_IN_EMAIL],
-                  also_more=max(0, len(briefing.also) - ALSO_IN_EMAIL))
+                  number=source_numbers(briefing), **also_in_brief(briefing.also))
 
 
 def _index_page(env: Environment, title: str, editions: Sequence[Briefing]) -> str:
