@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from ahocorasick_rs import AhoCorasick
@@ -25,27 +25,25 @@ def entities_in(text: str) -> set[str]:
     automaton, owners, plain_aliases = _automaton()
     lowered = text.lower()
     found = automaton.find_matches_as_indexes(lowered, overlapping=True)
-    end = len(lowered)
+    wordish: Callable[[str], bool]
     if text.isascii():
-        # A regex match is an automaton hit with no word character or hyphen on either side:
-        # hits inside words ("ree" in "agree") rule their entity out without a search.
-        found = [(index, start, stop) for index, start, stop in found
-                 if (start == 0 or lowered[start - 1] not in _WORDISH) and (stop == end or lowered[stop] not in _WORDISH)]
+        wordish = _WORDISH.__contains__
     elif plain_aliases and not any(c in text for c in _FOLDS_APART):
-        # The same in Unicode, where the patterns' ``\w`` is what ``str.isalnum`` says, or "_".
-        found = [(index, start, stop) for index, start, stop in found
-                 if (start == 0 or not _wordish(text[start - 1])) and (stop == end or not _wordish(text[stop]))]
+        wordish = _wordish  # Unicode, where the patterns' ``\w`` is what ``str.isalnum`` says, or "_"
     else:
         present = {owner for index, _, _ in found for owner in owners[index]}
         return {entity.name for position, (entity, _) in enumerate(_needles())
                 if position in present and entity.pattern.search(text)}
-    # Every match of an entity's pattern is then one of those hits (the lower-cased text keeps
-    # every index), so its search starts at its first; the look-behind still sees the character before.
+    # Every match of an entity's pattern is then one of its automaton hits (the lower-cased text
+    # keeps every index) with no word character or hyphen on either side: hits inside words ("ree"
+    # in "agree") rule their entity out without a search, and the search starts at its first hit
+    # (the look-behind still sees the character before).
+    end = len(text)
     first: dict[int, int] = {}
-    for index, start, _ in found:  # in order of their end, so not always of their start
-        for owner in owners[index]:
-            if start < first.get(owner, start + 1):
-                first[owner] = start
+    for index, start, stop in found:  # in order of their end, so not always of their start
+        if (start == 0 or not wordish(text[start - 1])) and (stop == end or not wordish(text[stop])):
+            for owner in owners[index]:
+                first[owner] = min(start, first.get(owner, start))
     needles = _needles()
     return {needles[position][0].name for position in sorted(first)  # in gazetteer order, as above
             if needles[position][0].pattern.search(text, first[position])}
